@@ -1,0 +1,23 @@
+"""The root ``careweave`` command and its sub-commands."""
+
+from __future__ import annotations
+
+import typer
+
+from careweave.cli import fhir, hl7, x12
+
+app = typer.Typer(
+    name="careweave",
+    help="careweave: healthcare integration engine (HL7 v2, FHIR, X12) that understands the money "
+    "and the supplies behind the messages.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(hl7.app, name="hl7")
+app.add_typer(x12.app, name="x12")
+app.add_typer(fhir.app, name="fhir")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

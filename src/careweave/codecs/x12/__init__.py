@@ -1,0 +1,1 @@
+"""careweave.codecs.x12."""
