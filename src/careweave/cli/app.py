@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from careweave.cli import fhir, hl7, x12
+from careweave.cli import engine, fhir, hl7, x12
 
 app = typer.Typer(
     name="careweave",
@@ -13,6 +13,12 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.command()(engine.run)
+app.command()(engine.check)
+app.add_typer(engine.db_app, name="db")
+app.add_typer(engine.messages_app, name="messages")
+app.add_typer(engine.replay_app, name="replay")
+app.add_typer(engine.deadletters_app, name="deadletters")
 app.add_typer(hl7.app, name="hl7")
 app.add_typer(x12.app, name="x12")
 app.add_typer(fhir.app, name="fhir")

@@ -1,0 +1,279 @@
+"""Engine commands: run, check, db, messages, replay, deadletters."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import signal
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from careweave.cli.common import (
+    ConfigOption,
+    JsonOption,
+    console,
+    fail,
+    print_json,
+    settings_from,
+    with_store,
+)
+from careweave.engine.records import EffectState, MessageQuery, MessageState
+from careweave.engine.runtime import Engine
+from careweave.engine.store.base import BaseStore
+from careweave.engine.store.factory import build_store
+from careweave.observability.logging import configure_logging
+
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+messages_app = typer.Typer(help="Inspect stored messages and their lineage.", no_args_is_help=True)
+replay_app = typer.Typer(
+    help="Replay messages or effects; every replay is recorded.", no_args_is_help=True
+)
+deadletters_app = typer.Typer(help="A destination's dead letters.", no_args_is_help=True)
+
+
+def run(config: Path | None = ConfigOption) -> None:
+    """Run the engine: listeners, channels and destination workers, until interrupted."""
+    settings = settings_from(config)
+    configure_logging(settings.engine.log_level, settings.engine.log_format)
+
+    async def main() -> None:
+        store = build_store(settings.engine)
+        await store.open()
+        engine = Engine(settings, store)
+        await engine.start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        print("careweave ready", flush=True)
+        await stop.wait()
+        await engine.stop()
+        await store.close()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
+
+
+def check(config: Path = typer.Option(..., "--config", "-c", help="Settings file (TOML).")) -> None:
+    """Validate a settings file."""
+    settings = settings_from(config)
+    console.print(
+        f"[green]ok[/]: {len(settings.channels)} channel(s), "
+        f"{sum(len(c.destinations) for c in settings.channels)} destination(s), store "
+        f"{'postgresql' if settings.engine.database_url else 'sqlite in ' + settings.engine.data_dir}"
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: Path | None = ConfigOption) -> None:
+    """Apply pending schema migrations."""
+    settings = settings_from(config)
+
+    async def work(store: BaseStore) -> list[str]:
+        return await store.migrate()
+
+    # open() already migrates; report what is there now.
+    with_store(settings, work)
+    console.print("[green]schema is up to date[/]")
+
+
+@messages_app.command("list")
+def messages_list(
+    config: Path | None = ConfigOption,
+    channel: str | None = typer.Option(None, help="Only this channel."),
+    state: MessageState | None = typer.Option(None, help="Only this state."),
+    text: str | None = typer.Option(None, help="Substring of the dedup key (e.g. an MSH-10)."),
+    limit: int = typer.Option(50, help="Most messages listed."),
+    as_json: bool = JsonOption,
+) -> None:
+    """List messages, newest first."""
+    settings = settings_from(config)
+    query = MessageQuery(channel=channel, state=state, text=text, limit=limit)
+
+    async def work(store: BaseStore) -> list:  # type: ignore[type-arg]
+        return await store.list_messages(query)
+
+    found = with_store(settings, work)
+    if as_json:
+        print_json(found)
+        return
+    table = Table("id", "channel", "received", "state", "dedup key", "error")
+    for m in found:
+        table.add_row(
+            str(m.id),
+            m.channel,
+            m.received_at.isoformat(timespec="seconds"),
+            m.state.value,
+            m.dedup_key or "",
+            (m.error or "")[:60],
+        )
+    console.print(table)
+
+
+@messages_app.command("show")
+def messages_show(
+    message_id: int, config: Path | None = ConfigOption, as_json: bool = JsonOption
+) -> None:
+    """Show a message's lineage: raw in, events, effects, every attempt, replays."""
+    settings = settings_from(config)
+
+    async def work(store: BaseStore):  # type: ignore[no-untyped-def]
+        return await store.lineage(message_id)
+
+    lineage = with_store(settings, work)
+    if as_json:
+        print_json(lineage)
+        return
+    m = lineage.message
+    console.print(
+        f"[bold]message {m.id}[/] channel={m.channel} state={m.state.value} trace={m.trace_id}"
+    )
+    console.print(
+        f"received {m.received_at.isoformat()} from {m.sender or '?'}; dedup key {m.dedup_key}"
+    )
+    if m.error:
+        console.print(f"[red]error:[/] {m.error}")
+    if m.raw is not None:
+        console.print(
+            m.raw.decode("utf-8", "replace").replace("\r", "\n"), markup=False, highlight=False
+        )
+    else:
+        console.print("[dim](content pruned by retention)[/]")
+    for e in lineage.events:
+        console.print(f"event {e.id}: {e.event_type} key={e.idempotency_key}")
+    for f in lineage.effects:
+        console.print(
+            f"effect {f.id} -> {f.destination}: {f.state.value}, {f.attempts} attempt(s), "
+            f"key={f.idempotency_key}" + (f", last error: {f.last_error}" if f.last_error else "")
+        )
+    for a in lineage.attempts:
+        console.print(
+            f"  attempt {a.attempt} of effect {a.effect_id}: {a.outcome.value} "
+            f"status={a.status} {a.error or ''}"
+        )
+    for r in lineage.replays:
+        console.print(
+            f"replay {r.id} ({r.stage.value}) at {r.requested_at.isoformat()}: {r.reason}"
+        )
+
+
+def _engine_work(config: Path | None, work):  # type: ignore[no-untyped-def]
+    settings = settings_from(config)
+
+    async def inner(store: BaseStore):  # type: ignore[no-untyped-def]
+        engine = Engine(settings, store, middleware=[])
+        return await work(engine)
+
+    return with_store(settings, inner)
+
+
+@replay_app.command("message")
+def replay_message(
+    message_id: int,
+    config: Path | None = ConfigOption,
+    reason: str = typer.Option("manual replay", help="Recorded in the lineage."),
+) -> None:
+    """Re-decode one message from its raw bytes and queue its effects again."""
+    queued = _engine_work(config, lambda e: e.replay_message(message_id, reason=reason))
+    console.print(f"message {message_id} replayed: {queued} effect(s) queued")
+
+
+@replay_app.command("query")
+def replay_query(
+    config: Path | None = ConfigOption,
+    channel: str | None = typer.Option(None, help="Only this channel."),
+    state: MessageState = typer.Option(MessageState.ERROR, help="Messages in this state."),
+    since_hours: float | None = typer.Option(None, help="Received within the last N hours."),
+    limit: int = typer.Option(1000, help="Most messages replayed."),
+    reason: str = typer.Option("replay by query", help="Recorded in the lineage."),
+) -> None:
+    """Re-decode every message matching a query (by default: all messages held in error)."""
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=since_hours) if since_hours else None
+    query = MessageQuery(channel=channel, state=state, since=since, limit=limit)
+    count = _engine_work(config, lambda e: e.replay_query(query, reason=reason))
+    console.print(f"{count} message(s) replayed")
+
+
+@replay_app.command("deadletters")
+def replay_deadletters(
+    destination: str,
+    config: Path | None = ConfigOption,
+    reason: str = typer.Option("dead letters replayed", help="Recorded in the lineage."),
+) -> None:
+    """Re-deliver every dead letter of a destination."""
+    settings = settings_from(config)
+
+    async def work(store: BaseStore) -> int:
+        dead = await store.list_effects(
+            destination=destination, state=EffectState.DEAD, limit=1_000_000
+        )
+        return await store.requeue_effects(
+            [e.id for e in dead], reason=reason, now=dt.datetime.now(dt.UTC)
+        )
+
+    console.print(f"{with_store(settings, work)} dead letter(s) queued again for {destination}")
+
+
+@replay_app.command("effect")
+def replay_effect(
+    effect_id: int,
+    config: Path | None = ConfigOption,
+    reason: str = typer.Option("manual re-delivery", help="Recorded in the lineage."),
+) -> None:
+    """Re-deliver one effect (dead or delivered)."""
+    settings = settings_from(config)
+
+    async def work(store: BaseStore) -> int:
+        return await store.requeue_effects([effect_id], reason=reason, now=dt.datetime.now(dt.UTC))
+
+    if with_store(settings, work) == 0:
+        fail(f"effect {effect_id} is not dead or delivered (or does not exist)")
+    console.print(f"effect {effect_id} queued again")
+
+
+@deadletters_app.command("list")
+def deadletters_list(
+    destination: str | None = typer.Argument(None, help="Destination (all when omitted)."),
+    config: Path | None = ConfigOption,
+    limit: int = typer.Option(100, help="Most listed."),
+    as_json: bool = JsonOption,
+) -> None:
+    """List dead letters with their last error."""
+    settings = settings_from(config)
+
+    async def work(store: BaseStore):  # type: ignore[no-untyped-def]
+        return await store.list_effects(
+            destination=destination, state=EffectState.DEAD, limit=limit
+        )
+
+    dead = with_store(settings, work)
+    if as_json:
+        print_json([{k: v for k, v in _effect_dict(e).items() if k != "payload"} for e in dead])
+        return
+    table = Table("effect", "message", "destination", "attempts", "last error")
+    for e in dead:
+        table.add_row(
+            str(e.id), str(e.message_id), e.destination, str(e.attempts), e.last_error or ""
+        )
+    console.print(table)
+
+
+def _effect_dict(effect: object) -> dict[str, object]:
+    import msgspec
+
+    result: dict[str, object] = msgspec.to_builtins(effect, enc_hook=lambda v: None)
+    return result
+
+
+@deadletters_app.command("count")
+def deadletters_count(config: Path | None = ConfigOption) -> None:
+    """Counts of messages and effects by state."""
+    settings = settings_from(config)
+
+    async def work(store: BaseStore) -> dict[str, int]:
+        return await store.counts()
+
+    print_json(with_store(settings, work))

@@ -1,0 +1,38 @@
+"""MLLP destination: send each effect as an HL7 message and require an accepting ACK.
+
+AA/CA: delivered. AR/CR: the peer refused the message (permanent). AE/CE: the peer failed to process
+it; retried, since that is most often a passing condition on the peer's side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from careweave.connectors.base import BaseDestination, Receipt, shorten
+from careweave.connectors.mllp import MllpClient, ack_code
+from careweave.engine.records import Effect
+from careweave.exceptions import PermanentDeliveryError, TransientDeliveryError
+
+
+class MllpDestination(BaseDestination):
+    """Delivers effects to an MLLP peer over one connection."""
+
+    def __init__(self, host: str, port: int, *, ack_timeout: float = 30.0) -> None:
+        self._client = MllpClient(host, port, ack_timeout=ack_timeout)
+        self._lock = asyncio.Lock()  # MLLP is stop-and-wait on one connection
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self._client.close()
+
+    async def deliver(self, effect: Effect) -> Receipt:
+        """Send the message and judge its ACK."""
+        async with self._lock:
+            ack = await self._client.send(effect.payload or b"")
+        code = ack_code(ack)
+        text = shorten(ack.decode("utf-8", "replace"))
+        if code in {"AA", "CA"}:
+            return Receipt(status=None, response=text)
+        if code in {"AR", "CR"}:
+            raise PermanentDeliveryError(f"peer rejected the message ({code})", response=text)
+        raise TransientDeliveryError(f"peer answered {code or 'no MSA-1'}", response=text)

@@ -1,0 +1,271 @@
+"""The engine: channels, their listeners, the destination workers and the store, in one process.
+
+``Engine.receive`` is the inbound path: read the header, run the channel, commit the message with its
+events and effects (group commit), and only then build the acknowledgement. Several engine processes
+can share one PostgreSQL store; the SQLite store is for one process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+
+import structlog
+
+from careweave.codecs.hl7v2.ack import AckCode, build_ack
+from careweave.codecs.hl7v2.header import MessageHeader, parse_header
+from careweave.config import ChannelConfig, DestinationConfig, MllpDestinationConfig, Settings
+from careweave.connectors.base import BaseDestination
+from careweave.connectors.files import FileDestination, FileDestinationConfig
+from careweave.connectors.http import HttpDestination, HttpDestinationConfig
+from careweave.connectors.mllp import MllpHandler, MllpListener, MllpListenerConfig, PeerInfo
+from careweave.connectors.null import NullDestination, NullDestinationConfig
+from careweave.engine.channel import Channel, Route, Step, hl7_decode, message_types_filter
+from careweave.engine.clock import Clock, SystemClock
+from careweave.engine.middleware import LoggingMiddleware, Middleware
+from careweave.engine.records import (
+    IngestResult,
+    MessageQuery,
+    MessageState,
+    NewMessage,
+    Processing,
+)
+from careweave.engine.store.base import BaseStore
+from careweave.engine.worker import DestinationWorker
+from careweave.exceptions import ConfigError, Hl7Error
+
+log = structlog.get_logger("careweave.engine")
+
+HL7_CONTENT_TYPE = "application/hl7-v2"
+
+
+def build_connector(config: DestinationConfig) -> BaseDestination:
+    """The connector for a destination's settings."""
+    c = config.connector
+    if isinstance(c, HttpDestinationConfig):
+        return HttpDestination(c)
+    if isinstance(c, FileDestinationConfig):
+        return FileDestination(c)
+    if isinstance(c, NullDestinationConfig):
+        return NullDestination()
+    if isinstance(c, MllpDestinationConfig):
+        from careweave.connectors.mllp_destination import MllpDestination
+
+        return MllpDestination(c.host, c.port, ack_timeout=c.ack_timeout)
+    raise ConfigError(f"destination {config.name}: unsupported connector {c!r}")
+
+
+def build_channel(config: ChannelConfig) -> Channel:
+    """The steps and routes a channel's settings describe."""
+    steps: list[Step] = []
+    if config.accept:
+        steps.append(message_types_filter(config.accept))
+    if config.format == "hl7v2":
+        steps.append(hl7_decode(config.ordering_key))
+    if config.mapping is not None:
+        from careweave.mappings.registry import mapping_step
+
+        steps.append(mapping_step(config.mapping))
+    routes = [
+        Route(destination=d.name, payload=d.payload, event_types=tuple(d.event_types))
+        for d in config.destinations
+    ]
+    return Channel(config.name, steps=steps, routes=routes, content_type=HL7_CONTENT_TYPE)
+
+
+class Engine:
+    """One careweave process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: BaseStore,
+        *,
+        middleware: list[Middleware] | None = None,
+        clock: Clock | None = None,
+        connectors: Mapping[str, BaseDestination] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock or SystemClock()
+        self.middleware: list[Middleware] = (
+            middleware if middleware is not None else [LoggingMiddleware()]
+        )
+        self.channels = {c.name: build_channel(c) for c in settings.channels}
+        self.listeners: dict[str, MllpListener] = {}
+        self.workers: dict[str, DestinationWorker] = {}
+        overrides = dict(connectors or {})
+        for channel in settings.channels:
+            for dest in channel.destinations:
+                connector = overrides.get(dest.name) or build_connector(dest)
+                self.workers[dest.name] = DestinationWorker(
+                    store,
+                    dest.name,
+                    connector,
+                    dest.worker,
+                    middleware=self.middleware,
+                    clock=self.clock,
+                )
+        self._housekeeping: asyncio.Task[None] | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self, *, listen: bool = True, deliver: bool = True) -> None:
+        """Start the destination workers and the listeners."""
+        if deliver:
+            for worker in self.workers.values():
+                await worker.start()
+        if listen:
+            for config in self.settings.channels:
+                src = config.source
+                listener = MllpListener(
+                    MllpListenerConfig(
+                        host=src.host,
+                        port=src.port,
+                        max_frame_bytes=src.max_frame_bytes,
+                        read_timeout=src.read_timeout,
+                        idle_timeout=src.idle_timeout,
+                    ),
+                    self._mllp_handler(config.name),
+                )
+                await listener.start()
+                self.listeners[config.name] = listener
+                log.info("listening", channel=config.name, protocol="mllp", port=listener.port)
+        self._housekeeping = asyncio.create_task(self._retention_loop())
+
+    async def stop(self) -> None:
+        """Stop listening, finish deliveries in flight, flush."""
+        for listener in self.listeners.values():
+            await listener.stop()
+        self.listeners.clear()
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._housekeeping
+        for worker in self.workers.values():
+            if worker._tasks:
+                await worker.stop()
+
+    # -- inbound ------------------------------------------------------------------------------
+
+    def _mllp_handler(self, channel: str) -> MllpHandler:
+        async def handle(raw: bytes, peer: PeerInfo) -> bytes:
+            _result, ack = await self.receive_hl7(channel, raw, sender=f"{peer.host}:{peer.port}")
+            return ack
+
+        return handle
+
+    async def receive_hl7(
+        self, channel: str, raw: bytes, *, sender: str = ""
+    ) -> tuple[IngestResult, bytes]:
+        """Store an HL7 message (after running its channel) and build its acknowledgement."""
+        header: MessageHeader | None = None
+        processing: Processing
+        try:
+            header = parse_header(raw)
+        except Hl7Error as exc:
+            processing = Processing(
+                state=MessageState.ERROR, error=f"unreadable MSH: {exc}", error_code=exc.hl7_code
+            )
+        message = NewMessage(
+            channel=channel,
+            raw=raw,
+            content_type=HL7_CONTENT_TYPE,
+            sender=sender,
+            received_at=self.clock.now(),
+            trace_id=uuid.uuid4().hex,
+            dedup_key=header.dedup_key() if header is not None else None,
+        )
+        if header is not None:
+            processing = self.channels[channel].process(message, header)
+        result = await self.store.ingest(message, processing)
+        for m in self.middleware:
+            m.after_ingest(message, processing, result)
+        if not result.duplicate:
+            for effect in processing.effects:
+                worker = self.workers.get(effect.destination)
+                if worker is not None:
+                    worker.wake()
+        return result, self._ack(header, processing, result)
+
+    def _ack(
+        self, header: MessageHeader | None, processing: Processing, result: IngestResult
+    ) -> bytes:
+        if header is None:
+            return build_ack(
+                None, AckCode.REJECT, text=processing.error or "", error_code=processing.error_code
+            )
+        if result.state is MessageState.ERROR:
+            text = processing.error or f"message {result.message_id} is held in error"
+            return build_ack(
+                header, AckCode.ERROR, text=text, error_code=processing.error_code or "207"
+            )
+        return build_ack(header, AckCode.ACCEPT)
+
+    # -- replay -------------------------------------------------------------------------------
+
+    async def replay_message(self, message_id: int, *, reason: str) -> int:
+        """Re-decode a message from its raw bytes; returns the new effects queued."""
+        stored = await self.store.get_message(message_id)
+        if stored.raw is None:
+            raise ConfigError(
+                f"message {message_id}: content was pruned by retention; cannot replay"
+            )
+        channel = self.channels.get(stored.channel)
+        if channel is None:
+            raise ConfigError(f"message {message_id}: channel {stored.channel!r} is not configured")
+        header: MessageHeader | None = None
+        try:
+            header = parse_header(stored.raw)
+        except Hl7Error as exc:
+            processing = Processing(state=MessageState.ERROR, error=f"unreadable MSH: {exc}")
+        else:
+            message = NewMessage(
+                channel=stored.channel,
+                raw=stored.raw,
+                content_type=stored.content_type,
+                sender=stored.sender,
+                received_at=stored.received_at,
+                trace_id=stored.trace_id,
+                dedup_key=stored.dedup_key,
+            )
+            processing = channel.process(message, header)
+        queued = await self.store.reprocess_message(
+            message_id, processing, reason=reason, now=self.clock.now()
+        )
+        for effect in processing.effects:
+            if (worker := self.workers.get(effect.destination)) is not None:
+                worker.wake()
+        return queued
+
+    async def replay_query(self, query: MessageQuery, *, reason: str) -> int:
+        """Re-decode every message matching ``query``; returns how many were replayed."""
+        messages = await self.store.list_messages(query)
+        for message in reversed(messages):  # oldest first keeps per-key order
+            await self.replay_message(message.id, reason=reason)
+        return len(messages)
+
+    # -- housekeeping -------------------------------------------------------------------------
+
+    async def prune(self) -> int:
+        """Apply every channel's retention; returns messages pruned."""
+        pruned = 0
+        now = self.clock.now()
+        for config in self.settings.channels:
+            if config.retention_days is None:
+                continue
+            cutoff = now - dt.timedelta(days=config.retention_days)
+            pruned += await self.store.prune_content(config.name, older_than=cutoff)
+        return pruned
+
+    async def _retention_loop(self) -> None:
+        while True:
+            try:
+                if (n := await self.prune()) > 0:
+                    log.info("retention pruned message content", messages=n)
+            except Exception as exc:  # housekeeping must never stop the engine
+                log.error("retention failed", error=str(exc))
+            await asyncio.sleep(3600)

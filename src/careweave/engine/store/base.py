@@ -1,0 +1,138 @@
+"""The store interface every backend implements (SQLite embedded, PostgreSQL for scale-out).
+
+One contract test suite runs against every backend (tests/integration/store/). The caller builds a
+backend and passes it in; nothing here is global.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from collections.abc import Sequence
+
+from careweave.engine.records import (
+    Effect,
+    EffectOutcome,
+    EffectState,
+    InboundMessage,
+    IngestResult,
+    Lineage,
+    MessageQuery,
+    NewMessage,
+    Processing,
+    ReplayStage,
+)
+
+
+class BaseStore(abc.ABC):
+    """Durable storage for messages, their lineage and the outbound effect queues."""
+
+    #: Registry name of the backend (``sqlite``, ``postgres``).
+    name: str = ""
+
+    @abc.abstractmethod
+    async def open(self) -> None:
+        """Connect and apply pending migrations."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Flush pending writes and disconnect."""
+
+    async def __aenter__(self) -> BaseStore:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @abc.abstractmethod
+    async def migrate(self) -> list[str]:
+        """Apply pending numbered migrations; return the names applied now."""
+
+    # -- ingest -------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def ingest(self, message: NewMessage, processing: Processing) -> IngestResult:
+        """Store a message with everything derived from it, durably, in one group commit.
+
+        Returns once the batch holding it is committed: only then may the sender be acknowledged.
+        A message whose ``(channel, dedup_key)`` was stored before is not stored again: the result
+        says ``duplicate`` and carries the first message's id and state.
+        """
+
+    # -- delivery queue -------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def claim_effects(
+        self, destination: str, *, worker: str, limit: int, lease: float, now: dt.datetime
+    ) -> list[Effect]:
+        """Lease up to ``limit`` due effects of ``destination`` to ``worker``.
+
+        Only the oldest undelivered effect of each ordering key is ever eligible, so per-key order
+        holds across retries, workers and processes. Leases that expired (a worker died) are
+        reclaimed.
+        """
+
+    @abc.abstractmethod
+    async def complete_effects(self, outcomes: Sequence[EffectOutcome]) -> int:
+        """Record attempts and move effects on (delivered, back to pending, or dead).
+
+        An outcome whose worker no longer holds the lease is ignored; returns how many applied.
+        """
+
+    @abc.abstractmethod
+    async def requeue_effects(
+        self, effect_ids: Sequence[int], *, reason: str, now: dt.datetime
+    ) -> int:
+        """Replay: put effects back to pending with a fresh attempt budget; recorded in lineage."""
+
+    @abc.abstractmethod
+    async def reprocess_message(
+        self, message_id: int, processing: Processing, *, reason: str, now: dt.datetime
+    ) -> int:
+        """Replay from raw: store a new decoding of a message and the effects it yields.
+
+        Effects whose idempotency key and destination already exist undelivered are not
+        duplicated. Returns how many new effects were queued.
+        """
+
+    # -- queries --------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def get_message(self, message_id: int) -> InboundMessage:
+        """One message with its raw content; NotFoundError if absent."""
+
+    @abc.abstractmethod
+    async def list_messages(self, query: MessageQuery) -> list[InboundMessage]:
+        """Messages matching ``query``, newest first, without raw content."""
+
+    @abc.abstractmethod
+    async def lineage(self, message_id: int) -> Lineage:
+        """A message and everything derived from it."""
+
+    @abc.abstractmethod
+    async def list_effects(
+        self,
+        *,
+        destination: str | None = None,
+        state: EffectState | None = None,
+        limit: int = 100,
+    ) -> list[Effect]:
+        """Effects, oldest first (a destination's dead letters: ``state=EffectState.DEAD``)."""
+
+    @abc.abstractmethod
+    async def counts(self) -> dict[str, int]:
+        """Message and effect counts by state: ``{"messages.processed": 10, "effects.dead": 1}``."""
+
+    @abc.abstractmethod
+    async def record_replay(
+        self, message_id: int, *, stage: ReplayStage, reason: str, now: dt.datetime
+    ) -> None:
+        """Record a replay of a message in its lineage."""
+
+    # -- retention ------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def prune_content(self, channel: str, *, older_than: dt.datetime) -> int:
+        """Drop raw and payload content of the channel's finished messages received before
+        ``older_than``; keep the metadata. Returns how many messages were pruned."""

@@ -1,0 +1,22 @@
+"""Build the store a configuration asks for: SQLite by default, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from careweave.config import EngineConfig
+from careweave.engine.store.base import BaseStore
+from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
+
+SQLITE_FILE = "careweave.db"
+
+
+def build_store(config: EngineConfig) -> BaseStore:
+    """The store backend for ``config`` (not yet opened)."""
+    if config.database_url:
+        from careweave.engine.store.postgres import PostgresConfig, PostgresStore
+
+        return PostgresStore(PostgresConfig(url=config.database_url))
+    return SqliteStore(
+        SqliteConfig(path=Path(config.data_dir) / SQLITE_FILE, synchronous=config.synchronous)
+    )

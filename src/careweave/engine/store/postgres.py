@@ -1,0 +1,443 @@
+"""The scale-out store: PostgreSQL through psycopg 3, shared by any number of careweave processes.
+
+Ingests are group-committed by an asyncio batcher (one transaction, one multi-row INSERT per
+batch); workers claim with one ``UPDATE ... FOR UPDATE SKIP LOCKED`` statement and complete in one
+round trip per batch. Nothing is reset at start-up: other processes may be holding leases, and an
+expired lease is simply claimable again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg_pool import AsyncConnectionPool
+
+from careweave.engine.records import (
+    DeliveryAttempt,
+    Effect,
+    EffectOutcome,
+    EffectState,
+    InboundMessage,
+    IngestResult,
+    Lineage,
+    MessageQuery,
+    NewMessage,
+    Processing,
+    ReplayStage,
+)
+from careweave.engine.store import postgres_sql as q
+from careweave.engine.store import rows
+from careweave.engine.store.base import BaseStore
+from careweave.engine.store.codec import PayloadCodec, PlainCodec
+from careweave.engine.store.migrations import load_migrations, split_statements
+from careweave.engine.store.postgres_batch import GroupCommitBatcher
+from careweave.engine.store.postgres_ingest import SealedIngest, describe, seal, write_batch
+from careweave.exceptions import MigrationError, NotFoundError, StoreError
+
+Connection = psycopg.AsyncConnection[Any]
+
+# First half of the two-part advisory lock key used while migrating (the second is the schema).
+_MIGRATION_LOCK_NAMESPACE = 0x0CA4E
+
+
+@dataclass
+class PostgresConfig:
+    """Settings of the PostgreSQL store."""
+
+    url: str
+    """libpq connection string or ``postgresql://`` URL."""
+    schema: str = "public"
+    """Schema holding careweave's tables; created if missing (tests use one per run)."""
+    min_pool: int = 1
+    """Connections the pool keeps open."""
+    max_pool: int = 8
+    """Most connections the pool opens."""
+    max_batch: int = 256
+    """Most ingests written in one transaction (group commit)."""
+    write_concurrency: int = 1
+    """Ingest batches in flight at once; above 1, concurrent ingests may commit in any order."""
+    pool_timeout: float = 30.0
+    """Seconds to wait for a free connection before failing with StoreError."""
+    codec: PayloadCodec = field(default_factory=PlainCodec)
+    """The payload codec (encryption at rest plugs in here)."""
+
+
+class PostgresStore(BaseStore):
+    """careweave's store for several processes on several hosts."""
+
+    name = "postgres"
+
+    def __init__(self, config: PostgresConfig) -> None:
+        self.config = config
+        self._codec = config.codec
+        self._pool: AsyncConnectionPool[Connection] | None = None
+        self._batcher: GroupCommitBatcher[SealedIngest, IngestResult] | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Create the schema, migrate it, open the pool, start the group-commit batcher."""
+        await self.migrate()
+        pool: AsyncConnectionPool[Connection] = AsyncConnectionPool(
+            self.config.url,
+            min_size=self.config.min_pool,
+            max_size=self.config.max_pool,
+            kwargs={"autocommit": True},
+            configure=self._configure,
+            timeout=self.config.pool_timeout,
+            open=False,
+        )
+        try:
+            await pool.open(wait=True, timeout=self.config.pool_timeout)
+        except psycopg.Error as exc:
+            await pool.close()
+            raise StoreError(f"cannot connect to PostgreSQL: {exc}") from exc
+        self._pool = pool
+        self._batcher = GroupCommitBatcher(
+            self._write_ingests,
+            max_batch=self.config.max_batch,
+            concurrency=self.config.write_concurrency,
+        )
+        self._batcher.start()
+
+    async def close(self) -> None:
+        """Flush pending ingests and close the pool."""
+        if self._batcher is not None:
+            await self._batcher.stop()
+            self._batcher = None
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def _configure(self, conn: Connection) -> None:
+        # Every pooled connection sees only this store's schema, and reads times back in UTC.
+        await conn.execute(
+            sql.SQL("SET search_path TO {}").format(sql.Identifier(self.config.schema))
+        )
+        await conn.execute("SET TIME ZONE 'UTC'")
+
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[Connection]:
+        """A pooled connection; driver errors leave as StoreError."""
+        if self._pool is None:
+            raise StoreError("the store is not open")
+        try:
+            async with self._pool.connection() as conn:
+                yield conn
+        except psycopg.Error as exc:
+            raise StoreError(f"PostgreSQL failed: {exc}") from exc
+
+    async def migrate(self) -> list[str]:
+        """Create the schema and apply pending migrations, in one transaction under a lock.
+
+        The transaction-scoped advisory lock makes a second process starting at the same moment
+        wait, then find every migration recorded and apply nothing.
+        """
+        schema = sql.Identifier(self.config.schema)
+        try:
+            conn = await psycopg.AsyncConnection.connect(self.config.url, autocommit=True)
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot connect to PostgreSQL: {exc}") from exc
+        applied: list[str] = []
+        migration = "schema setup"
+        try:
+            async with conn, conn.transaction():
+                await conn.execute(
+                    q.MIGRATION_LOCK,
+                    {"namespace": _MIGRATION_LOCK_NAMESPACE, "schema": self.config.schema},
+                )
+                await conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema))
+                await conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(schema))
+                await conn.execute(q.CREATE_MIGRATIONS)
+                cur = await conn.execute("SELECT number FROM schema_migrations")
+                done = {int(r[0]) for r in await cur.fetchall()}
+                for step in load_migrations("postgres"):
+                    if step.number in done:
+                        continue
+                    migration = step.name
+                    for statement in split_statements(step.sql):
+                        await conn.execute(statement.encode())
+                    await conn.execute(
+                        "INSERT INTO schema_migrations (number, name) VALUES (%s, %s)",
+                        (step.number, step.name),
+                    )
+                    applied.append(step.name)
+        except psycopg.Error as exc:
+            raise MigrationError(f"migration {migration} failed: {exc}") from exc
+        return applied
+
+    # -- ingest -----------------------------------------------------------------------------------
+
+    async def ingest(self, message: NewMessage, processing: Processing) -> IngestResult:
+        """Store a message and its derived events and effects in the next group commit."""
+        if self._batcher is None:
+            raise StoreError("the store is not open")
+        return await self._batcher.submit(seal(message, processing, self._codec))
+
+    async def _write_ingests(
+        self, items: Sequence[SealedIngest]
+    ) -> list[IngestResult | BaseException]:
+        if self._pool is None:
+            raise StoreError("the store is not open")
+        try:
+            async with self._pool.connection() as conn:
+                return list(await write_batch(conn, items))
+        except (psycopg.Error, StoreError) as exc:
+            if len(items) == 1:
+                return [describe(items[0].message, exc)]
+        # One bad message must not fail its neighbours: retry them one transaction each.
+        results: list[IngestResult | BaseException] = []
+        for item in items:
+            results.extend(await self._write_ingests([item]))
+        return results
+
+    # -- delivery queue ---------------------------------------------------------------------------
+
+    async def claim_effects(
+        self, destination: str, *, worker: str, limit: int, lease: float, now: dt.datetime
+    ) -> list[Effect]:
+        """Lease the due heads of each ordering key (see ``postgres_sql.CLAIM`` for why it is safe
+        with many claimers)."""
+        params = {
+            "worker": worker,
+            "until": now + dt.timedelta(seconds=lease),
+            "destination": destination,
+            "now": now,
+            "limit": limit,
+        }
+        async with self._connection() as conn:
+            cur = await conn.execute(q.CLAIM, params)
+            found = await cur.fetchall()
+        return sorted((rows.effect_from_row(r, self._codec) for r in found), key=lambda e: e.id)
+
+    async def complete_effects(self, outcomes: Sequence[EffectOutcome]) -> int:
+        """Record the attempts and move the effects on, in one statement."""
+        # One verdict per effect, the first, as if they were applied in turn: the first releases
+        # the lease, so the next would find nothing to apply to.
+        first: dict[int, EffectOutcome] = {}
+        for outcome in outcomes:
+            first.setdefault(outcome.attempt.effect_id, outcome)
+        if not first:
+            return 0
+        cols: dict[str, list[Any]] = {
+            name: []
+            for name in [
+                "effect_id",
+                "worker",
+                "state",
+                "next_at",
+                "attempt",
+                "started_at",
+                "finished_at",
+                "outcome",
+                "status",
+                "response",
+                "error",
+            ]
+        }
+        for outcome in first.values():
+            a = outcome.attempt
+            state, next_at = rows.next_state(outcome)
+            for name, value in (
+                ("effect_id", a.effect_id),
+                ("worker", outcome.worker),
+                ("state", state.value),
+                ("next_at", next_at),
+                ("attempt", a.attempt),
+                ("started_at", a.started_at),
+                ("finished_at", a.finished_at),
+                ("outcome", a.outcome.value),
+                ("status", a.status),
+                ("response", a.response),
+                ("error", a.error),
+            ):
+                cols[name].append(value)
+        async with self._connection() as conn:
+            cur = await conn.execute(q.COMPLETE, cols)
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def requeue_effects(
+        self, effect_ids: Sequence[int], *, reason: str, now: dt.datetime
+    ) -> int:
+        """Replay effects: back to pending with a fresh attempt budget, recorded in lineage."""
+        params = {
+            "ids": list(effect_ids),
+            "now": now,
+            "stage": ReplayStage.DELIVER.value,
+            "reason": reason,
+        }
+        async with self._connection() as conn:
+            cur = await conn.execute(q.REQUEUE, params)
+            return cur.rowcount
+
+    async def reprocess_message(
+        self, message_id: int, processing: Processing, *, reason: str, now: dt.datetime
+    ) -> int:
+        """Store a new decoding of a message and queue the effects that are not already open."""
+        sealed_events = [(e, self._codec.seal(e.payload)) for e in processing.events]
+        sealed_effects = [(f, self._codec.seal(f.payload)) for f in processing.effects]
+        async with self._connection() as conn, conn.transaction():
+            # The row lock serialises two replays of the same message.
+            cur = await conn.execute(
+                "SELECT trace_id FROM messages WHERE id = %s FOR UPDATE", (message_id,)
+            )
+            row = await cur.fetchone()
+            if row is None:
+                raise NotFoundError(f"message {message_id} does not exist")
+            trace_id = row[0]
+            cur = await conn.execute(
+                f"SELECT destination, idempotency_key FROM effects "
+                f"WHERE message_id = %s AND state IN {q.OPEN}",
+                (message_id,),
+            )
+            open_keys = {(r[0], r[1]) for r in await cur.fetchall()}
+            fresh = [
+                (f, p)
+                for f, p in sealed_effects
+                if (f.destination, f.idempotency_key) not in open_keys
+            ]
+            await conn.execute(
+                "UPDATE messages SET state = %s, error = %s, ordering_key = %s WHERE id = %s",
+                (processing.state.value, processing.error, processing.ordering_key, message_id),
+            )
+            async with conn.cursor() as many:
+                if sealed_events:
+                    await many.executemany(
+                        q.INSERT_EVENTS,
+                        [
+                            (message_id, e.event_type, e.idempotency_key, p, now)
+                            for e, p in sealed_events
+                        ],
+                    )
+                if fresh:
+                    await many.executemany(
+                        q.INSERT_EFFECTS,
+                        [
+                            (
+                                message_id,
+                                f.destination,
+                                f.idempotency_key,
+                                f.ordering_key,
+                                f.content_type,
+                                p,
+                                now,
+                                now,
+                                trace_id,
+                            )
+                            for f, p in fresh
+                        ],
+                    )
+            await conn.execute(
+                q.INSERT_REPLAY,
+                {
+                    "message_id": message_id,
+                    "stage": ReplayStage.DECODE.value,
+                    "reason": reason,
+                    "now": now,
+                },
+            )
+        return len(fresh)
+
+    async def record_replay(
+        self, message_id: int, *, stage: ReplayStage, reason: str, now: dt.datetime
+    ) -> None:
+        """Record a replay in the lineage."""
+        async with self._connection() as conn:
+            await conn.execute(
+                q.INSERT_REPLAY,
+                {"message_id": message_id, "stage": stage.value, "reason": reason, "now": now},
+            )
+
+    # -- queries ----------------------------------------------------------------------------------
+
+    async def get_message(self, message_id: int) -> InboundMessage:
+        """One message with its raw content."""
+        async with self._connection() as conn:
+            cur = await conn.execute(f"{rows.MESSAGE_SELECT} WHERE id = %s", (message_id,))
+            row = await cur.fetchone()
+        if row is None:
+            raise NotFoundError(f"message {message_id} does not exist")
+        return rows.message_from_row(row, self._codec)
+
+    async def list_messages(self, query: MessageQuery) -> list[InboundMessage]:
+        """Messages matching the query, newest first, without raw content."""
+        where, params = rows.message_filter(query, "%s", lambda t: t)
+        async with self._connection() as conn:
+            cur = await conn.execute(
+                f"{rows.MESSAGE_SELECT_NO_RAW} {where} ORDER BY id DESC LIMIT %s",
+                (*params, query.limit),
+            )
+            found = await cur.fetchall()
+        return [rows.message_from_row(r, self._codec) for r in found]
+
+    async def lineage(self, message_id: int) -> Lineage:
+        """A message and everything derived from it."""
+        message = await self.get_message(message_id)
+        async with self._connection() as conn:
+            cur = await conn.execute(
+                f"{rows.EVENT_SELECT} WHERE message_id = %s ORDER BY id", (message_id,)
+            )
+            events = [rows.event_from_row(r, self._codec) for r in await cur.fetchall()]
+            cur = await conn.execute(
+                f"{rows.EFFECT_SELECT} WHERE message_id = %s ORDER BY id", (message_id,)
+            )
+            effects = [rows.effect_from_row(r, self._codec) for r in await cur.fetchall()]
+            attempts: list[DeliveryAttempt] = []
+            if effects:
+                cur = await conn.execute(
+                    f"{rows.ATTEMPT_SELECT} WHERE effect_id = ANY(%s) ORDER BY id",
+                    ([e.id for e in effects],),
+                )
+                attempts = [rows.attempt_from_row(r) for r in await cur.fetchall()]
+            cur = await conn.execute(
+                f"{rows.REPLAY_SELECT} WHERE message_id = %s ORDER BY id", (message_id,)
+            )
+            replays = [rows.replay_from_row(r) for r in await cur.fetchall()]
+        return Lineage(
+            message=message, events=events, effects=effects, attempts=attempts, replays=replays
+        )
+
+    async def list_effects(
+        self,
+        *,
+        destination: str | None = None,
+        state: EffectState | None = None,
+        limit: int = 100,
+    ) -> list[Effect]:
+        """Effects, oldest first."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if destination is not None:
+            clauses.append("destination = %s")
+            params.append(destination)
+        if state is not None:
+            clauses.append("state = %s")
+            params.append(state.value)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        async with self._connection() as conn:
+            cur = await conn.execute(
+                f"{rows.EFFECT_SELECT} {where} ORDER BY id LIMIT %s", (*params, limit)
+            )
+            found = await cur.fetchall()
+        return [rows.effect_from_row(r, self._codec) for r in found]
+
+    async def counts(self) -> dict[str, int]:
+        """Counts by state."""
+        async with self._connection() as conn:
+            cur = await conn.execute(q.COUNTS)
+            found = await cur.fetchall()
+        return {str(name): int(n) for name, n in found}
+
+    async def prune_content(self, channel: str, *, older_than: dt.datetime) -> int:
+        """Retention: drop content of finished messages, keep metadata."""
+        async with self._connection() as conn:
+            cur = await conn.execute(q.PRUNE, {"channel": channel, "cutoff": older_than})
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0

@@ -1,0 +1,573 @@
+"""The embedded store: SQLite in WAL mode, group commit through one writer thread.
+
+One process owns a database file (an exclusive lock file enforces it), which is why in-flight leases
+left by a killed process are released at start-up. Reads use their own connection and thread so that
+they never wait behind a commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import fcntl
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from careweave.engine.records import (
+    DeliveryAttempt,
+    Effect,
+    EffectOutcome,
+    EffectState,
+    InboundMessage,
+    IngestResult,
+    Lineage,
+    MessageQuery,
+    NewMessage,
+    Processing,
+    ReplayStage,
+)
+from careweave.engine.store import rows
+from careweave.engine.store.base import BaseStore
+from careweave.engine.store.codec import PayloadCodec, PlainCodec
+from careweave.engine.store.migrations import load_migrations, split_statements
+from careweave.engine.store.sqlite_writer import SqliteWriter
+from careweave.exceptions import MigrationError, NotFoundError, StoreError
+
+T = TypeVar("T")
+
+_OPEN = "('pending', 'in_flight')"
+
+
+def _ts(value: dt.datetime) -> float:
+    return value.timestamp()
+
+
+@dataclass
+class SqliteConfig:
+    """Settings of the SQLite store."""
+
+    path: Path
+    """The database file; its folder is created if missing."""
+    synchronous: str = "FULL"
+    """SQLite ``synchronous`` pragma: FULL (default, survives power loss) or NORMAL."""
+    max_batch: int = 256
+    """Most jobs committed in one transaction (group commit)."""
+    codec: PayloadCodec = field(default_factory=PlainCodec)
+    """The payload codec (encryption at rest plugs in here)."""
+
+
+class SqliteStore(BaseStore):
+    """careweave's embedded default store."""
+
+    name = "sqlite"
+
+    def __init__(self, config: SqliteConfig) -> None:
+        self.config = config
+        self._codec = config.codec
+        self._writer: SqliteWriter | None = None
+        self._reader = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="careweave-sqlite-reader"
+        )
+        self._reader_conn: sqlite3.Connection | None = None
+        self._lock_fd: int | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.config.path, isolation_level=None, check_same_thread=False, timeout=30.0
+        )
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={self._synchronous()}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+        return conn
+
+    def _synchronous(self) -> str:
+        value = self.config.synchronous.upper()
+        if value not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+            raise StoreError(f"invalid SQLite synchronous setting {self.config.synchronous!r}")
+        return value
+
+    def _lock(self) -> None:
+        lock_path = self.config.path.with_name(self.config.path.name + ".lock")
+        fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            raise StoreError(
+                f"{self.config.path} is in use by another careweave process; the SQLite backend is "
+                "single-process (use PostgreSQL to run several)"
+            ) from exc
+        self._lock_fd = fd
+
+    async def open(self) -> None:
+        """Lock the file, start the writer, migrate, release leases of a previous run."""
+        self.config.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock()
+        self._writer = SqliteWriter(self._connect, max_batch=self.config.max_batch)
+        self._writer.start()
+        await self.migrate()
+        await self._write(
+            lambda c: c.execute(
+                "UPDATE effects SET state = 'pending', locked_by = NULL, locked_until = NULL "
+                "WHERE state = 'in_flight'"
+            )
+        )
+
+    async def close(self) -> None:
+        """Flush and close."""
+        if self._writer is not None:
+            await asyncio.to_thread(self._writer.stop)
+            self._writer = None
+        if self._reader_conn is not None:
+            conn = self._reader_conn
+            await asyncio.get_running_loop().run_in_executor(self._reader, conn.close)
+            self._reader_conn = None
+        self._reader.shutdown(wait=True)
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    async def _write(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        if self._writer is None:
+            raise StoreError("the store is not open")
+        result: T = await self._writer.run(job)
+        return result
+
+    async def _read(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        def run() -> T:
+            if self._reader_conn is None:
+                self._reader_conn = self._connect()
+            try:
+                return job(self._reader_conn)
+            except sqlite3.Error as exc:
+                raise StoreError(f"SQLite read failed: {exc}") from exc
+
+        return await asyncio.get_running_loop().run_in_executor(self._reader, run)
+
+    async def migrate(self) -> list[str]:
+        """Apply pending migrations in one transaction each."""
+
+        def job(conn: sqlite3.Connection) -> list[str]:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
+            )
+            done = {r[0] for r in conn.execute("SELECT number FROM schema_migrations")}
+            applied: list[str] = []
+            for migration in load_migrations("sqlite"):
+                if migration.number in done:
+                    continue
+                try:
+                    for statement in split_statements(migration.sql):
+                        conn.execute(statement)
+                except sqlite3.Error as exc:
+                    raise MigrationError(f"migration {migration.name} failed: {exc}") from exc
+                conn.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                    (migration.number, migration.name, time.time()),
+                )
+                applied.append(migration.name)
+            return applied
+
+        return await self._write(job)
+
+    # -- ingest -----------------------------------------------------------------------------------
+
+    async def ingest(self, message: NewMessage, processing: Processing) -> IngestResult:
+        """Store a message and its derived events and effects in the next group commit."""
+        raw = self._codec.seal(message.raw)
+        events = [
+            (e.event_type, e.idempotency_key, self._codec.seal(e.payload))
+            for e in processing.events
+        ]
+        effects = [
+            (
+                f.destination,
+                f.idempotency_key,
+                f.ordering_key,
+                f.content_type,
+                self._codec.seal(f.payload),
+            )
+            for f in processing.effects
+        ]
+        received = _ts(message.received_at)
+
+        def job(conn: sqlite3.Connection) -> IngestResult:
+            if message.dedup_key is not None:
+                row = conn.execute(
+                    "SELECT id, state FROM messages WHERE channel = ? AND dedup_key = ?",
+                    (message.channel, message.dedup_key),
+                ).fetchone()
+                if row is not None:
+                    conn.execute(
+                        "UPDATE messages SET duplicates = duplicates + 1 WHERE id = ?", (row[0],)
+                    )
+                    return IngestResult(row[0], True, rows.message_state(row[1]))
+            cur = conn.execute(
+                "INSERT INTO messages (channel, content_type, sender, received_at, trace_id, "
+                "dedup_key, state, error, ordering_key, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    message.channel,
+                    message.content_type,
+                    message.sender,
+                    received,
+                    message.trace_id,
+                    message.dedup_key,
+                    processing.state.value,
+                    processing.error,
+                    processing.ordering_key,
+                    raw,
+                ),
+            )
+            message_id = int(cur.lastrowid or 0)
+            _insert_derived(conn, message_id, message.trace_id, received, events, effects)
+            return IngestResult(message_id, False, processing.state)
+
+        return await self._write(job)
+
+    # -- delivery queue ---------------------------------------------------------------------------
+
+    async def claim_effects(
+        self, destination: str, *, worker: str, limit: int, lease: float, now: dt.datetime
+    ) -> list[Effect]:
+        """Lease the due heads of each ordering key."""
+        now_ts = _ts(now)
+
+        def job(conn: sqlite3.Connection) -> list[Effect]:
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    f"""
+                    SELECT e.id FROM effects e
+                    WHERE e.destination = ? AND e.state IN {_OPEN}
+                      AND ((e.state = 'pending' AND e.next_attempt_at <= ?)
+                           OR (e.state = 'in_flight' AND e.locked_until < ?))
+                      AND (e.ordering_key IS NULL OR NOT EXISTS (
+                          SELECT 1 FROM effects p
+                          WHERE p.destination = e.destination AND p.ordering_key = e.ordering_key
+                            AND p.state IN {_OPEN} AND p.id < e.id))
+                    ORDER BY e.id LIMIT ?
+                    """,
+                    (destination, now_ts, now_ts, limit),
+                )
+            ]
+            if not ids:
+                return []
+            marks = ",".join("?" * len(ids))
+            conn.execute(
+                f"UPDATE effects SET state = 'in_flight', locked_by = ?, locked_until = ?, "
+                f"attempts = attempts + 1 WHERE id IN ({marks})",
+                (worker, now_ts + lease, *ids),
+            )
+            cur = conn.execute(f"{rows.EFFECT_SELECT} WHERE id IN ({marks}) ORDER BY id", ids)
+            return [rows.effect_from_row(r, self._codec) for r in cur]
+
+        return await self._write(job)
+
+    async def complete_effects(self, outcomes: Sequence[EffectOutcome]) -> int:
+        """Record each attempt and move its effect on."""
+
+        def job(conn: sqlite3.Connection) -> int:
+            applied = 0
+            for outcome in outcomes:
+                a = outcome.attempt
+                state, next_at = rows.next_state(outcome)
+                cur = conn.execute(
+                    "UPDATE effects SET state = ?, next_attempt_at = COALESCE(?, next_attempt_at), "
+                    "last_error = ?, locked_by = NULL, locked_until = NULL "
+                    "WHERE id = ? AND locked_by = ? AND state = 'in_flight'",
+                    (
+                        state.value,
+                        _ts(next_at) if next_at else None,
+                        a.error,
+                        a.effect_id,
+                        outcome.worker,
+                    ),
+                )
+                if cur.rowcount != 1:
+                    continue
+                applied += 1
+                conn.execute(
+                    "INSERT INTO attempts (effect_id, attempt, worker, started_at, finished_at, "
+                    "outcome, status, response, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        a.effect_id,
+                        a.attempt,
+                        outcome.worker,
+                        _ts(a.started_at),
+                        _ts(a.finished_at),
+                        a.outcome.value,
+                        a.status,
+                        a.response,
+                        a.error,
+                    ),
+                )
+            return applied
+
+        return await self._write(job)
+
+    async def requeue_effects(
+        self, effect_ids: Sequence[int], *, reason: str, now: dt.datetime
+    ) -> int:
+        """Replay effects: back to pending with a fresh attempt budget."""
+        now_ts = _ts(now)
+
+        def job(conn: sqlite3.Connection) -> int:
+            count = 0
+            for effect_id in effect_ids:
+                row = conn.execute(
+                    "SELECT message_id FROM effects "
+                    "WHERE id = ? AND state IN ('dead', 'delivered')",
+                    (effect_id,),
+                ).fetchone()
+                if row is None:
+                    continue
+                conn.execute(
+                    "UPDATE effects SET state = 'pending', attempts = 0, next_attempt_at = ?, "
+                    "locked_by = NULL, locked_until = NULL WHERE id = ?",
+                    (now_ts, effect_id),
+                )
+                conn.execute(
+                    "INSERT INTO replays (message_id, effect_id, stage, reason, requested_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (row[0], effect_id, ReplayStage.DELIVER.value, reason, now_ts),
+                )
+                count += 1
+            return count
+
+        return await self._write(job)
+
+    async def reprocess_message(
+        self, message_id: int, processing: Processing, *, reason: str, now: dt.datetime
+    ) -> int:
+        """Store a new decoding of a message and queue the effects that are not already open."""
+        now_ts = _ts(now)
+        events = [
+            (e.event_type, e.idempotency_key, self._codec.seal(e.payload))
+            for e in processing.events
+        ]
+        effects = [
+            (
+                f.destination,
+                f.idempotency_key,
+                f.ordering_key,
+                f.content_type,
+                self._codec.seal(f.payload),
+            )
+            for f in processing.effects
+        ]
+
+        def job(conn: sqlite3.Connection) -> int:
+            row = conn.execute(
+                "SELECT trace_id FROM messages WHERE id = ?", (message_id,)
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(f"message {message_id} does not exist")
+            open_keys = {
+                (r[0], r[1])
+                for r in conn.execute(
+                    f"SELECT destination, idempotency_key FROM effects WHERE message_id = ? "
+                    f"AND state IN {_OPEN}",
+                    (message_id,),
+                )
+            }
+            fresh = [f for f in effects if (f[0], f[1]) not in open_keys]
+            conn.execute(
+                "UPDATE messages SET state = ?, error = ?, ordering_key = ? WHERE id = ?",
+                (processing.state.value, processing.error, processing.ordering_key, message_id),
+            )
+            _insert_derived(conn, message_id, row[0], now_ts, events, fresh)
+            conn.execute(
+                "INSERT INTO replays (message_id, effect_id, stage, reason, requested_at) "
+                "VALUES (?, NULL, ?, ?, ?)",
+                (message_id, ReplayStage.DECODE.value, reason, now_ts),
+            )
+            return len(fresh)
+
+        return await self._write(job)
+
+    async def record_replay(
+        self, message_id: int, *, stage: ReplayStage, reason: str, now: dt.datetime
+    ) -> None:
+        """Record a replay in the lineage."""
+        await self._write(
+            lambda c: c.execute(
+                "INSERT INTO replays (message_id, effect_id, stage, reason, requested_at) "
+                "VALUES (?, NULL, ?, ?, ?)",
+                (message_id, stage.value, reason, _ts(now)),
+            )
+        )
+
+    # -- queries ----------------------------------------------------------------------------------
+
+    async def get_message(self, message_id: int) -> InboundMessage:
+        """One message with its raw content."""
+
+        def job(conn: sqlite3.Connection) -> InboundMessage:
+            row = conn.execute(f"{rows.MESSAGE_SELECT} WHERE id = ?", (message_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"message {message_id} does not exist")
+            return rows.message_from_row(row, self._codec)
+
+        return await self._read(job)
+
+    async def list_messages(self, query: MessageQuery) -> list[InboundMessage]:
+        """Messages matching the query, newest first, without raw content."""
+        where, params = rows.message_filter(query, "?", _ts)
+
+        def job(conn: sqlite3.Connection) -> list[InboundMessage]:
+            cur = conn.execute(
+                f"{rows.MESSAGE_SELECT_NO_RAW} {where} ORDER BY id DESC LIMIT ?",
+                (*params, query.limit),
+            )
+            return [rows.message_from_row(r, self._codec) for r in cur]
+
+        return await self._read(job)
+
+    async def lineage(self, message_id: int) -> Lineage:
+        """A message and everything derived from it."""
+        message = await self.get_message(message_id)
+
+        def job(conn: sqlite3.Connection) -> Lineage:
+            events = [
+                rows.event_from_row(r, self._codec)
+                for r in conn.execute(
+                    f"{rows.EVENT_SELECT} WHERE message_id = ? ORDER BY id",
+                    (message_id,),
+                )
+            ]
+            effects = [
+                rows.effect_from_row(r, self._codec)
+                for r in conn.execute(
+                    f"{rows.EFFECT_SELECT} WHERE message_id = ? ORDER BY id",
+                    (message_id,),
+                )
+            ]
+            ids = [e.id for e in effects]
+            attempts: list[DeliveryAttempt] = []
+            if ids:
+                marks = ",".join("?" * len(ids))
+                attempts = [
+                    rows.attempt_from_row(r)
+                    for r in conn.execute(
+                        f"{rows.ATTEMPT_SELECT} WHERE effect_id IN ({marks}) ORDER BY id",
+                        ids,
+                    )
+                ]
+            replays = [
+                rows.replay_from_row(r)
+                for r in conn.execute(
+                    f"{rows.REPLAY_SELECT} WHERE message_id = ? ORDER BY id",
+                    (message_id,),
+                )
+            ]
+            return Lineage(
+                message=message, events=events, effects=effects, attempts=attempts, replays=replays
+            )
+
+        return await self._read(job)
+
+    async def list_effects(
+        self,
+        *,
+        destination: str | None = None,
+        state: EffectState | None = None,
+        limit: int = 100,
+    ) -> list[Effect]:
+        """Effects, oldest first."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if destination is not None:
+            clauses.append("destination = ?")
+            params.append(destination)
+        if state is not None:
+            clauses.append("state = ?")
+            params.append(state.value)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+
+        def job(conn: sqlite3.Connection) -> list[Effect]:
+            cur = conn.execute(
+                f"{rows.EFFECT_SELECT} {where} ORDER BY id LIMIT ?", (*params, limit)
+            )
+            return [rows.effect_from_row(r, self._codec) for r in cur]
+
+        return await self._read(job)
+
+    async def counts(self) -> dict[str, int]:
+        """Counts by state."""
+
+        def job(conn: sqlite3.Connection) -> dict[str, int]:
+            out: dict[str, int] = {}
+            for state, n in conn.execute("SELECT state, COUNT(*) FROM messages GROUP BY state"):
+                out[f"messages.{state}"] = n
+            for state, n in conn.execute("SELECT state, COUNT(*) FROM effects GROUP BY state"):
+                out[f"effects.{state}"] = n
+            (dups,) = conn.execute("SELECT COALESCE(SUM(duplicates), 0) FROM messages").fetchone()
+            out["messages.duplicates"] = int(dups)
+            return out
+
+        return await self._read(job)
+
+    async def prune_content(self, channel: str, *, older_than: dt.datetime) -> int:
+        """Retention: drop content of finished messages, keep metadata."""
+        cutoff = _ts(older_than)
+        now_ts = time.time()
+
+        def job(conn: sqlite3.Connection) -> int:
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    f"SELECT m.id FROM messages m WHERE m.channel = ? AND m.received_at < ? "
+                    f"AND m.raw IS NOT NULL AND NOT EXISTS (SELECT 1 FROM effects e "
+                    f"WHERE e.message_id = m.id AND e.state IN {_OPEN})",
+                    (channel, cutoff),
+                )
+            ]
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                conn.execute(
+                    f"UPDATE messages SET raw = NULL, pruned_at = ? WHERE id IN ({marks})",
+                    (now_ts, *chunk),
+                )
+                conn.execute(
+                    f"UPDATE events SET payload = NULL WHERE message_id IN ({marks})", chunk
+                )
+                conn.execute(
+                    f"UPDATE effects SET payload = NULL WHERE message_id IN ({marks})", chunk
+                )
+            return len(ids)
+
+        return await self._write(job)
+
+
+def _insert_derived(
+    conn: sqlite3.Connection,
+    message_id: int,
+    trace_id: str,
+    now_ts: float,
+    events: list[tuple[str, str, bytes]],
+    effects: list[tuple[str, str, str | None, str, bytes]],
+) -> None:
+    if events:
+        conn.executemany(
+            "INSERT INTO events (message_id, event_type, idempotency_key, payload, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(message_id, t, k, p, now_ts) for t, k, p in events],
+        )
+    if effects:
+        conn.executemany(
+            "INSERT INTO effects (message_id, destination, idempotency_key, ordering_key, "
+            "content_type, payload, state, attempts, created_at, next_attempt_at, trace_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)",
+            [(message_id, d, k, o, c, p, now_ts, now_ts, trace_id) for d, k, o, c, p in effects],
+        )

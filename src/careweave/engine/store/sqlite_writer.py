@@ -1,0 +1,137 @@
+"""Group commit for SQLite: one writer thread, one connection, one transaction per batch.
+
+Callers submit jobs (functions of a connection) from the event loop. The writer takes every job
+that is waiting, up to ``max_batch``, runs each inside a savepoint of one transaction, commits once
+(one fsync for the whole batch at ``synchronous=FULL``), and only then resolves the callers'
+futures. A job that raises is rolled back to its savepoint alone; its neighbours in the batch
+still commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from careweave.exceptions import CareweaveError, StoreError
+
+Job = Callable[[sqlite3.Connection], Any]
+_Pending = tuple[Job, asyncio.Future[Any], asyncio.AbstractEventLoop]
+
+
+def _settle(results: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+    for future, value, error in results:
+        if future.done():
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(value)
+
+
+class SqliteWriter:
+    """The single writer thread of a SQLite database."""
+
+    def __init__(self, connect: Callable[[], sqlite3.Connection], *, max_batch: int = 256) -> None:
+        self._connect = connect
+        self._max_batch = max_batch
+        self._jobs: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(
+            target=self._run, name="careweave-sqlite-writer", daemon=True
+        )
+        self._ready = threading.Event()
+        self._startup_error: BaseException | None = None
+        self.batches = 0
+        self.jobs_done = 0
+
+    def start(self) -> None:
+        """Start the thread and open its connection."""
+        self._thread.start()
+        self._ready.wait()
+        if self._startup_error is not None:
+            raise StoreError(f"cannot open SQLite database: {self._startup_error}")
+
+    def stop(self) -> None:
+        """Finish queued jobs and close the connection."""
+        if self._thread.is_alive():
+            self._jobs.put(None)
+            self._thread.join()
+
+    async def run(self, job: Job) -> Any:
+        """Run ``job`` in the next batch; return its result once the batch is committed."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._jobs.put((job, future, loop))
+        return await future
+
+    def _run(self) -> None:
+        try:
+            conn = self._connect()
+        except BaseException as exc:  # reported to start(), which raises StoreError
+            self._startup_error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        try:
+            self._loop(conn)
+        finally:
+            conn.close()
+
+    def _loop(self, conn: sqlite3.Connection) -> None:
+        stopping = False
+        while not stopping:
+            first = self._jobs.get()
+            if first is None:
+                break
+            batch = [first]
+            while len(batch) < self._max_batch:
+                try:
+                    nxt = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    stopping = True
+                    break
+                batch.append(nxt)
+            self._run_batch(conn, batch)
+
+    def _run_batch(self, conn: sqlite3.Connection, batch: list[_Pending]) -> None:
+        results: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for job, future, _loop in batch:
+                conn.execute("SAVEPOINT job")
+                try:
+                    value = job(conn)
+                except Exception as exc:
+                    conn.execute("ROLLBACK TO job")
+                    conn.execute("RELEASE job")
+                    results.append((future, None, _as_store_error(exc)))
+                else:
+                    conn.execute("RELEASE job")
+                    results.append((future, value, None))
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.rollback()
+            error = StoreError(f"SQLite commit failed: {exc}")
+            results = [(future, None, error) for _job, future, _loop in batch]
+        self.batches += 1
+        self.jobs_done += len(batch)
+        by_loop: dict[asyncio.AbstractEventLoop, list[Any]] = {}
+        for (_job, _future, loop), result in zip(batch, results, strict=True):
+            by_loop.setdefault(loop, []).append(result)
+        for loop, settled in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_settle, settled)
+            except RuntimeError:  # the caller's loop is closed: nobody is waiting any more
+                continue
+
+
+def _as_store_error(exc: Exception) -> BaseException:
+    if isinstance(exc, CareweaveError):
+        return exc
+    return StoreError(f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,272 @@
+"""Destination workers: lease due effects, deliver them, record the outcome.
+
+Each destination has its own durable queue (its effects in the store) and, per process, one worker
+with a concurrency limit, a rate limit and a circuit breaker. Only the oldest open effect of each
+ordering key can be leased, so concurrency never reorders a patient's messages; other keys do not
+wait for a key that is stuck in retries. Outcomes are written back in batches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import os
+import random
+import socket
+import uuid
+
+import msgspec
+import structlog
+
+from careweave.connectors.base import BaseDestination, Receipt
+from careweave.engine.breaker import BreakerPolicy, CircuitBreaker
+from careweave.engine.clock import Clock, SystemClock
+from careweave.engine.middleware import Middleware
+from careweave.engine.ratelimit import TokenBucket
+from careweave.engine.records import AttemptOutcome, DeliveryAttempt, Effect, EffectOutcome
+from careweave.engine.retry import RetryPolicy
+from careweave.engine.store.base import BaseStore
+from careweave.exceptions import CareweaveError, DeliveryError, TransientDeliveryError
+
+log = structlog.get_logger("careweave.worker")
+
+
+class WorkerPolicy(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """How one destination's worker runs."""
+
+    concurrency: int = 8
+    """Deliveries in flight at once (across ordering keys)."""
+    rate_limit: float = 0.0
+    """Deliveries per second, 0 for no limit."""
+    batch_size: int = 64
+    """Most effects leased per claim."""
+    lease: float = 60.0
+    """Seconds a lease lasts; a worker that dies lets its effects be reclaimed after this."""
+    poll_interval: float = 0.05
+    """Seconds between claims when idle (new local work wakes the worker at once)."""
+    retry: RetryPolicy = msgspec.field(default_factory=RetryPolicy)
+    """Retry policy."""
+    circuit_breaker: BreakerPolicy = msgspec.field(default_factory=BreakerPolicy)
+    """Circuit breaker policy."""
+
+
+def worker_id(destination: str) -> str:
+    """A worker name unique across hosts and processes."""
+    return f"{socket.gethostname()}:{os.getpid()}:{destination}:{uuid.uuid4().hex[:8]}"
+
+
+class DestinationWorker:
+    """Delivers one destination's effects."""
+
+    def __init__(
+        self,
+        store: BaseStore,
+        destination: str,
+        connector: BaseDestination,
+        policy: WorkerPolicy | None = None,
+        *,
+        middleware: list[Middleware] | None = None,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.destination = destination
+        self.connector = connector
+        self.policy = policy or WorkerPolicy()
+        self.middleware = middleware or []
+        self._clock = clock or SystemClock()
+        self._rng = rng or random.Random()
+        self.breaker = CircuitBreaker(destination, self.policy.circuit_breaker, self._clock)
+        self._limiter = TokenBucket(self.policy.rate_limit) if self.policy.rate_limit > 0 else None
+        self.name = worker_id(destination)
+        self._wake = asyncio.Event()
+        self._slots = asyncio.Semaphore(self.policy.concurrency)
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._outcomes: asyncio.Queue[EffectOutcome] = asyncio.Queue()
+        self._stopping = False
+        self._tasks: list[asyncio.Task[None]] = []
+        self.delivered = 0
+        self.dead = 0
+        self.retried = 0
+
+    def wake(self) -> None:
+        """New effects are waiting: claim now instead of at the next poll."""
+        self._wake.set()
+
+    async def start(self) -> None:
+        """Start claiming and delivering."""
+        await self.connector.open()
+        self._tasks = [
+            asyncio.create_task(self._claim_loop(), name=f"claim:{self.destination}"),
+            asyncio.create_task(self._flush_loop(), name=f"flush:{self.destination}"),
+        ]
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop claiming, let deliveries in flight finish (up to ``grace`` s), record outcomes."""
+        self._stopping = True
+        self._wake.set()
+        claim, flush = self._tasks or (None, None)
+        if claim is not None:
+            await claim
+        if self._in_flight:
+            await asyncio.wait(self._in_flight, timeout=grace)
+        for task in self._in_flight:
+            task.cancel()
+        await self._outcomes.join()
+        if flush is not None:
+            flush.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await flush
+        await self.connector.close()
+
+    # -- claiming -----------------------------------------------------------------------------
+
+    def _free_slots(self) -> int:
+        free = self.policy.concurrency - len(self._in_flight)
+        allowed = self.breaker.allow() if free > 0 else 0
+        if allowed == 0:
+            return 0
+        return free if allowed < 0 else min(free, allowed)
+
+    async def _claim_loop(self) -> None:
+        idle = self.policy.poll_interval
+        while not self._stopping:
+            free = self._free_slots()
+            if free <= 0:
+                await self._sleep(max(0.005, min(self.breaker.retry_in() or 0.01, 1.0)))
+                continue
+            try:
+                effects = await self.store.claim_effects(
+                    self.destination,
+                    worker=self.name,
+                    limit=min(free, self.policy.batch_size),
+                    lease=self.policy.lease,
+                    now=self._clock.now(),
+                )
+            except CareweaveError as exc:
+                log.error("claim failed", destination=self.destination, error=str(exc))
+                await self._sleep(1.0)
+                continue
+            if not effects:
+                if self.breaker.state.value == "half_open":
+                    self.breaker.record_success()  # nothing to try: don't stay half-open forever
+                await self._sleep(idle)
+                continue
+            for effect in effects:
+                await self._slots.acquire()
+                task = asyncio.create_task(self._deliver(effect))
+                self._in_flight.add(task)
+                task.add_done_callback(self._in_flight.discard)
+
+    async def _sleep(self, seconds: float) -> None:
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
+
+    # -- delivering ---------------------------------------------------------------------------
+
+    async def _deliver(self, effect: Effect) -> None:
+        try:
+            if self._limiter is not None:
+                await self._limiter.acquire()
+            for m in self.middleware:
+                m.before_delivery(self.destination, effect)
+            started = self._clock.now()
+            try:
+                receipt = await self.connector.deliver(effect)
+            except DeliveryError as exc:
+                outcome = self._failed(effect, started, exc)
+            except Exception as exc:  # a connector bug must not kill the worker: retry it
+                wrapped = TransientDeliveryError(f"{type(exc).__name__}: {exc}")
+                outcome = self._failed(effect, started, wrapped)
+            else:
+                outcome = self._succeeded(effect, started, receipt)
+            for m in self.middleware:
+                m.after_delivery(self.destination, effect, outcome)
+            self._outcomes.put_nowait(outcome)
+        finally:
+            self._slots.release()
+            if not self._stopping:
+                self._wake.set()
+
+    def _succeeded(self, effect: Effect, started: dt.datetime, receipt: Receipt) -> EffectOutcome:
+        self.breaker.record_success()
+        self.delivered += 1
+        attempt = DeliveryAttempt(
+            effect_id=effect.id,
+            attempt=effect.attempts,
+            started_at=started,
+            finished_at=self._clock.now(),
+            outcome=AttemptOutcome.DELIVERED,
+            status=receipt.status,
+            response=receipt.response,
+        )
+        return EffectOutcome(attempt=attempt, worker=self.name)
+
+    def _failed(self, effect: Effect, started: dt.datetime, exc: DeliveryError) -> EffectOutcome:
+        now = self._clock.now()
+        if exc.retryable:
+            self.breaker.record_failure()
+        else:
+            self.breaker.record_success()  # the system answered: it is up
+        give_up = not exc.retryable or self.policy.retry.exhausted(
+            effect.attempts, effect.created_at, now
+        )
+        next_at: dt.datetime | None = None
+        if give_up:
+            self.dead += 1
+            log.warning(
+                "dead letter",
+                destination=self.destination,
+                effect_id=effect.id,
+                attempts=effect.attempts,
+                error=exc.message,
+            )
+        else:
+            self.retried += 1
+            wait = self.policy.retry.delay(effect.attempts, self._rng)
+            if exc.retry_after is not None:
+                wait = max(wait, exc.retry_after)
+            next_at = now + dt.timedelta(seconds=wait)
+        attempt = DeliveryAttempt(
+            effect_id=effect.id,
+            attempt=effect.attempts,
+            started_at=started,
+            finished_at=now,
+            outcome=AttemptOutcome.DEAD if give_up else AttemptOutcome.RETRY,
+            status=exc.status,
+            response=exc.response,
+            error=exc.message,
+        )
+        return EffectOutcome(attempt=attempt, worker=self.name, next_attempt_at=next_at)
+
+    # -- recording ----------------------------------------------------------------------------
+
+    async def _flush_loop(self) -> None:
+        while True:
+            batch = [await self._outcomes.get()]
+            while not self._outcomes.empty() and len(batch) < 512:
+                batch.append(self._outcomes.get_nowait())
+            try:
+                await self._record(batch)
+            finally:
+                for _ in batch:
+                    self._outcomes.task_done()
+
+    async def _record(self, batch: list[EffectOutcome]) -> None:
+        for delay in (0.1, 0.5, 1.0, 2.0, 5.0):
+            try:
+                await self.store.complete_effects(batch)
+            except CareweaveError as exc:
+                log.error("recording outcomes failed", destination=self.destination, error=str(exc))
+                await asyncio.sleep(delay)
+            else:
+                for outcome in batch:
+                    if outcome.attempt.outcome is AttemptOutcome.DEAD:
+                        for m in self.middleware:
+                            m.after_dead_letter(self.destination, outcome)
+                return
+        # The lease will expire and the effects be delivered again: idempotency keys make that safe.
+        log.error("outcomes not recorded; effects will be re-delivered", count=len(batch))

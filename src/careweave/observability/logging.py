@@ -1,0 +1,64 @@
+"""Structured logging with PHI redaction.
+
+Log events never carry payloads; as a second line of defence, values under keys that name protected
+health information are replaced before rendering.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+PHI_KEYS = frozenset(
+    {
+        "patient_name",
+        "name",
+        "birth_date",
+        "dob",
+        "ssn",
+        "address",
+        "phone",
+        "mrn",
+        "raw",
+        "payload",
+    }
+)
+REDACTED = "[redacted]"
+
+
+def redact_phi(
+    _logger: Any, _method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: replace PHI-named values."""
+    for key in list(event):
+        if key in PHI_KEYS:
+            event[key] = REDACTED
+    return event
+
+
+def configure_logging(level: str = "info", fmt: str = "console") -> None:
+    """Set up structlog (and the standard library's logging) for a careweave process."""
+    numeric = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+    logging.basicConfig(level=numeric, stream=sys.stderr, format="%(message)s")
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            redact_phi,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=True,
+    )
