@@ -124,6 +124,8 @@ class EngineConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     """Folder of the embedded SQLite database."""
     database_url: str = ""
     """``postgresql://...`` selects the PostgreSQL backend; empty means SQLite in ``data_dir``."""
+    database_schema: str = "public"
+    """PostgreSQL schema holding careweave's tables."""
     synchronous: Literal["FULL", "NORMAL", "EXTRA"] = "FULL"
     """SQLite durability (FULL: survives power loss)."""
     log_level: str = "info"
@@ -157,6 +159,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
 
 ENV_OVERRIDES = {
     "CAREWEAVE_DATABASE_URL": "database_url",
+    "CAREWEAVE_DATABASE_SCHEMA": "database_schema",
     "CAREWEAVE_DATA_DIR": "data_dir",
     "CAREWEAVE_SYNCHRONOUS": "synchronous",
     "CAREWEAVE_LOG_LEVEL": "log_level",

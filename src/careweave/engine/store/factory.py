@@ -16,7 +16,7 @@ def build_store(config: EngineConfig) -> BaseStore:
     if config.database_url:
         from careweave.engine.store.postgres import PostgresConfig, PostgresStore
 
-        return PostgresStore(PostgresConfig(url=config.database_url))
+        return PostgresStore(PostgresConfig(url=config.database_url, schema=config.database_schema))
     return SqliteStore(
         SqliteConfig(path=Path(config.data_dir) / SQLITE_FILE, synchronous=config.synchronous)
     )

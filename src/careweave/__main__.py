@@ -1,0 +1,5 @@
+"""``python -m careweave``: the command line."""
+
+from careweave.cli import main
+
+main()
