@@ -112,7 +112,9 @@ class SqliteStore(BaseStore):
         """Lock the file, start the writer, migrate, release leases of a previous run."""
         self.config.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock()
-        self._writer = SqliteWriter(self._connect, max_batch=self.config.max_batch)
+        self._writer = SqliteWriter(
+            self._connect, max_batch=self.config.max_batch, synchronous=self._synchronous()
+        )
         self._writer.start()
         await self.migrate()
         await self._write(
@@ -136,10 +138,10 @@ class SqliteStore(BaseStore):
             os.close(self._lock_fd)
             self._lock_fd = None
 
-    async def _write(self, job: Callable[[sqlite3.Connection], T]) -> T:
+    async def _write(self, job: Callable[[sqlite3.Connection], T], *, durable: bool = True) -> T:
         if self._writer is None:
             raise StoreError("the store is not open")
-        result: T = await self._writer.run(job)
+        result: T = await self._writer.run(job, durable=durable)
         return result
 
     async def _read(self, job: Callable[[sqlite3.Connection], T]) -> T:
@@ -271,7 +273,7 @@ class SqliteStore(BaseStore):
             cur = conn.execute(f"{rows.EFFECT_SELECT} WHERE id IN ({marks}) ORDER BY id", ids)
             return [rows.effect_from_row(r, self._codec) for r in cur]
 
-        return await self._write(job)
+        return await self._write(job, durable=False)
 
     async def complete_effects(self, outcomes: Sequence[EffectOutcome]) -> int:
         """Record each attempt and move its effect on."""
@@ -313,7 +315,7 @@ class SqliteStore(BaseStore):
                 )
             return applied
 
-        return await self._write(job)
+        return await self._write(job, durable=False)
 
     async def requeue_effects(
         self, effect_ids: Sequence[int], *, reason: str, now: dt.datetime

@@ -5,6 +5,11 @@ that is waiting, up to ``max_batch``, runs each inside a savepoint of one transa
 (one fsync for the whole batch at ``synchronous=FULL``), and only then resolves the callers'
 futures. A job that raises is rolled back to its savepoint alone; its neighbours in the batch
 still commit.
+
+Jobs that need not survive a power loss (leases and delivery outcomes: a lost one only means an
+idempotent re-delivery) are submitted with ``durable=False``; a batch made only of those commits with
+``synchronous=NORMAL``, so it does not wait for the disk. WAL keeps commit order, so the next durable
+commit makes them durable too.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Any
 from careweave.exceptions import CareweaveError, StoreError
 
 Job = Callable[[sqlite3.Connection], Any]
-_Pending = tuple[Job, asyncio.Future[Any], asyncio.AbstractEventLoop]
+_Pending = tuple[Job, asyncio.Future[Any], asyncio.AbstractEventLoop, bool]
 
 
 def _settle(results: list[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
@@ -35,8 +40,16 @@ def _settle(results: list[tuple[asyncio.Future[Any], Any, BaseException | None]]
 class SqliteWriter:
     """The single writer thread of a SQLite database."""
 
-    def __init__(self, connect: Callable[[], sqlite3.Connection], *, max_batch: int = 256) -> None:
+    def __init__(
+        self,
+        connect: Callable[[], sqlite3.Connection],
+        *,
+        max_batch: int = 256,
+        synchronous: str = "FULL",
+    ) -> None:
         self._connect = connect
+        self._synchronous = synchronous
+        self._relaxed = False
         self._max_batch = max_batch
         self._jobs: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._thread = threading.Thread(
@@ -60,11 +73,11 @@ class SqliteWriter:
             self._jobs.put(None)
             self._thread.join()
 
-    async def run(self, job: Job) -> Any:
+    async def run(self, job: Job, *, durable: bool = True) -> Any:
         """Run ``job`` in the next batch; return its result once the batch is committed."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
-        self._jobs.put((job, future, loop))
+        self._jobs.put((job, future, loop, durable))
         return await future
 
     def _run(self) -> None:
@@ -100,9 +113,13 @@ class SqliteWriter:
 
     def _run_batch(self, conn: sqlite3.Connection, batch: list[_Pending]) -> None:
         results: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
+        relax = not any(durable for *_rest, durable in batch)
+        if relax != self._relaxed and self._synchronous in {"FULL", "EXTRA"}:
+            conn.execute(f"PRAGMA synchronous={'NORMAL' if relax else self._synchronous}")
+            self._relaxed = relax
         try:
             conn.execute("BEGIN IMMEDIATE")
-            for job, future, _loop in batch:
+            for job, future, _loop, _durable in batch:
                 conn.execute("SAVEPOINT job")
                 try:
                     value = job(conn)
@@ -118,11 +135,11 @@ class SqliteWriter:
             if conn.in_transaction:
                 conn.rollback()
             error = StoreError(f"SQLite commit failed: {exc}")
-            results = [(future, None, error) for _job, future, _loop in batch]
+            results = [(future, None, error) for _job, future, _loop, _durable in batch]
         self.batches += 1
         self.jobs_done += len(batch)
         by_loop: dict[asyncio.AbstractEventLoop, list[Any]] = {}
-        for (_job, _future, loop), result in zip(batch, results, strict=True):
+        for (_job, _future, loop, _durable), result in zip(batch, results, strict=True):
             by_loop.setdefault(loop, []).append(result)
         for loop, settled in by_loop.items():
             try:

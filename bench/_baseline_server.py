@@ -1,0 +1,81 @@
+"""The bare baseline: an asyncio MLLP server that stores the raw message in SQLite and ACKs.
+
+Group commit (one writer thread, one transaction per batch), synchronous=FULL, WAL, ACK after
+commit: the least any durable MLLP ingest has to do. Run: python bench/_baseline_server.py PORT DB
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import sqlite3
+import sys
+import threading
+
+START, END = b"\x0b", b"\x1c\x0d"
+
+
+class Writer(threading.Thread):
+    def __init__(self, path: str, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(daemon=True)
+        self.path, self.loop = path, loop
+        self.jobs: queue.SimpleQueue[tuple[bytes, asyncio.Future[None]]] = queue.SimpleQueue()
+
+    def run(self) -> None:
+        conn = sqlite3.connect(self.path, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("CREATE TABLE IF NOT EXISTS m (id INTEGER PRIMARY KEY, raw BLOB)")
+        while True:
+            batch = [self.jobs.get()]
+            while len(batch) < 256:
+                try:
+                    batch.append(self.jobs.get_nowait())
+                except queue.Empty:
+                    break
+            conn.execute("BEGIN")
+            conn.executemany("INSERT INTO m (raw) VALUES (?)", [(raw,) for raw, _ in batch])
+            conn.execute("COMMIT")
+            futures = [f for _, f in batch]
+            self.loop.call_soon_threadsafe(_done, futures)
+
+
+def _done(futures: list[asyncio.Future[None]]) -> None:
+    for f in futures:
+        if not f.done():
+            f.set_result(None)
+
+
+def ack_for(raw: bytes) -> bytes:
+    fields = raw.split(b"\r", 1)[0].split(b"|")
+    control = fields[9] if len(fields) > 9 else b""
+    return (
+        b"MSH|^~\\&|||||20261127||ACK|1|P|2.5.1\rMSA|AA|" + control + b"\r"
+    )
+
+
+async def main(port: int, path: str) -> None:
+    loop = asyncio.get_running_loop()
+    writer = Writer(path, loop)
+    writer.start()
+
+    async def serve(reader: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                data = await reader.readuntil(END)
+                raw = data[data.index(START) + 1 : -2]
+                future: asyncio.Future[None] = loop.create_future()
+                writer.jobs.put((raw, future))
+                await future
+                w.write(START + ack_for(raw) + END)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            w.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", port)
+    print("ready", flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(int(sys.argv[1]), sys.argv[2]))

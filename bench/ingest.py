@@ -1,0 +1,115 @@
+"""Benchmark: durable MLLP ingest, careweave beside a bare baseline, in the same run.
+
+careweave: ``careweave run`` in its own process, one MLLP channel with one destination (a no-op
+connector, so effects are written and delivered as in production), SQLite synchronous=FULL,
+ACK after commit. Baseline: bench/_baseline_server.py (store raw + ACK, group commit). The load
+generator is a third process on 1 and 8 connections sending a 2 KB ADT^A01.
+
+Prints one JSON object per line. Usage: python bench/ingest.py [--quick]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _load import run_load  # noqa: E402
+
+HERE = Path(__file__).parent
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_ready(proc: subprocess.Popen[bytes], word: bytes) -> None:
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if word not in line:
+        raise RuntimeError(f"server did not start: {line!r}")
+
+
+def _careweave(port: int, data: Path) -> subprocess.Popen[bytes]:
+    config = data / "bench.toml"
+    config.write_text(
+        f"""
+[engine]
+data_dir = "{data}"
+synchronous = "FULL"
+log_level = "error"
+
+[[channels]]
+name = "adt"
+source = {{ type = "mllp", port = {port} }}
+
+[[channels.destinations]]
+name = "noop"
+connector = {{ type = "null" }}
+"""
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "careweave", "run", "--config", str(config)],
+        stdout=subprocess.PIPE,
+    )
+
+
+def _baseline(port: int, data: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, str(HERE / "_baseline_server.py"), str(port), str(data / "baseline.db")],
+        stdout=subprocess.PIPE,
+    )
+
+
+def _measure(start: object, conns: int, per_conn: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        port = _port()
+        proc = start(port, Path(tmp))  # type: ignore[operator]
+        try:
+            _wait_ready(proc, b"ready")
+            time.sleep(0.3)
+            return asyncio.run(run_load(port, conns, per_conn))
+        finally:
+            proc.terminate()
+            proc.wait(30)
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    plan = [(1, 1500 if quick else 6000), (8, 600 if quick else 2500)]
+    for conns, per_conn in plan:
+        ours = _measure(_careweave, conns, per_conn)
+        base = _measure(_baseline, conns, per_conn)
+        target = 1500 if conns == 1 else 5000
+        print(
+            json.dumps(
+                {
+                    "bench": "ingest",
+                    "target": target,
+                    "conns": conns,
+                    "msgs_per_s": ours["msgs_per_s"],
+                    "p50_ms": ours["p50_ms"],
+                    "p99_ms": ours["p99_ms"],
+                    "baseline": "asyncio MLLP + SQLite group commit, store raw and ACK",
+                    "baseline_msgs_per_s": base["msgs_per_s"],
+                    "ratio": round(ours["msgs_per_s"] / base["msgs_per_s"], 3),
+                    "mirth_oie_4_5_2_default_msgs_per_s": 360,
+                    "synchronous": "FULL",
+                    "cpus": os.cpu_count(),
+                }
+            ),
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
