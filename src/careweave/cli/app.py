@@ -15,6 +15,7 @@ app = typer.Typer(
 )
 app.command()(engine.run)
 app.command()(engine.check)
+app.command()(engine.demo)
 app.add_typer(engine.db_app, name="db")
 app.add_typer(engine.messages_app, name="messages")
 app.add_typer(engine.replay_app, name="replay")

@@ -290,3 +290,16 @@ def deadletters_count(config: Path | None = ConfigOption) -> None:
         return await store.counts()
 
     print_json(with_store(settings, work))
+
+
+def demo(
+    data_dir: Path = typer.Option(Path("var/demo"), help="Where the demo's database goes (wiped)."),
+    seed: int = typer.Option(7, help="Simulator seed."),
+    encounters: int = typer.Option(150, help="Encounters in the simulated day."),
+) -> None:
+    """Send a simulated day of EHR traffic through the engine and summarise what happened."""
+    from careweave.sandbox.demo import prepare_data_dir, run_demo
+
+    configure_logging("error")
+    prepare_data_dir(data_dir.resolve())
+    run_event_loop(run_demo(data_dir.resolve(), seed=seed, encounters=encounters, console=console))
