@@ -1,0 +1,23 @@
+"""The public surface of careweave.revenue is pinned: changing it is a deliberate act."""
+
+from __future__ import annotations
+
+import careweave.revenue as revenue
+
+EXPECTED = {
+    "DEFAULT_DENIAL_ROUTES", "REVENUE_INTEGRITY_TEAM", "AppealPolicy", "ChargeLag",
+    "ChargeLagPolicy", "ChargeLedger", "ChargePosition", "ChargeValidationConfig",
+    "ChargeValidator", "Clock", "DenialPolicy", "DenialRoute", "DiagnosisCodeSet",
+    "DiagnosisStatus", "Icd10CmCodeSet", "LedgerOutcome", "LedgerOutcomeKind", "NdcError",
+    "PositionStatus", "age_days", "aging_bucket", "appeal_deadline", "charge_key",
+    "charge_line_from_event", "classify_adjustment", "default_entity", "is_appeal_overdue",
+    "is_valid_npi", "ledger_case", "measure_charge_lag", "net_charges", "normalize_ndc",
+    "npi_problem", "open_work_item", "opens_work_item", "posted_total", "remittance_events", "transition",
+    "validation_case", "write_off_posting",
+}  # fmt: skip
+
+
+def test_public_names():
+    assert set(revenue.__all__) == EXPECTED
+    for name in EXPECTED:
+        assert getattr(revenue, name) is not None, name
