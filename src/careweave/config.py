@@ -111,6 +111,8 @@ class ChannelConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     """Message types routed (globs on ``ADT^A01``); others are stored as filtered. Empty: all."""
     mapping: str | None = None
     """Canonical mapping that turns the decoded message into business events."""
+    flows: list[str] = msgspec.field(default_factory=list)
+    """Process flows run on the channel's events (``supply-to-replenish``, ``patient-to-billing``)."""
     retention_days: float | None = None
     """Days after which message content is pruned (metadata is kept); None keeps content."""
     destinations: list[DestinationConfig] = msgspec.field(default_factory=list)

@@ -18,6 +18,7 @@ from typing import Any
 import msgspec
 
 from careweave.codecs.hl7v2.header import MessageHeader
+from careweave.engine.flow_api import Flow, FlowOutput
 from careweave.engine.records import MessageState, NewEffect, NewEvent, NewMessage, Processing
 from careweave.exceptions import CareweaveError
 from careweave.model.base import BusinessEvent
@@ -94,11 +95,13 @@ class Channel:
         *,
         steps: Sequence[Step] = (),
         routes: Sequence[Route] = (),
+        flows: Sequence[Flow] = (),
         content_type: str = "application/octet-stream",
     ) -> None:
         self.name = name
         self.steps = list(steps)
         self.routes = list(routes)
+        self.flows = list(flows)
         self.content_type = content_type
 
     def process(self, message: NewMessage, header: MessageHeader | None = None) -> Processing:
@@ -111,8 +114,14 @@ class Channel:
                     return Processing(
                         state=MessageState.FILTERED, ordering_key=envelope.ordering_key
                     )
-            events = tuple(_stored_event(e) for e in envelope.events)
+            out = FlowOutput()
+            for event in envelope.events:
+                for flow in self.flows:
+                    if flow.wants(event):
+                        flow.run(event, out)
+            events = tuple(_stored_event(e) for e in [*envelope.events, *out.events])
             effects = tuple(e for route in self.routes for e in self._effects(route, envelope))
+            effects += tuple(out.effects)
         except CareweaveError as exc:
             return Processing(
                 state=MessageState.ERROR,
@@ -122,10 +131,11 @@ class Channel:
         except Exception as exc:  # a step bug must not lose the message: store it in error
             return Processing(state=MessageState.ERROR, error=f"{type(exc).__name__}: {exc}")
         return Processing(
-            state=MessageState.PROCESSED,
+            state=MessageState.PARKED if out.cases else MessageState.PROCESSED,
             ordering_key=envelope.ordering_key,
             events=events,
             effects=effects,
+            cases=tuple(out.cases),
         )
 
     def _effects(self, route: Route, envelope: Envelope) -> list[NewEffect]:

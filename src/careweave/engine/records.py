@@ -23,6 +23,8 @@ class MessageState(enum.StrEnum):
     """Decoded and deliberately not routed (a filter step said so)."""
     ERROR = "error"
     """Stored, but it could not be decoded or mapped: it waits for a fix and a replay."""
+    PARKED = "parked"
+    """Decoded, but part of its work waits on an exception case; the rest went on."""
 
 
 class EffectState(enum.StrEnum):
@@ -82,6 +84,22 @@ class NewEffect(msgspec.Struct, frozen=True, kw_only=True):
     ordering_key: str | None = None
 
 
+class NewCase(msgspec.Struct, frozen=True, kw_only=True):
+    """An exception case a message's processing opened (or joined, when the key is already open)."""
+
+    case_key: str
+    """Identity of the problem (``item-miss:EHR-4471``): every message parked on it joins one case."""
+    reason_code: str
+    owning_team: str
+    summary: str
+    suggested_fix: str
+    payload_reference: str = ""
+    """What in the message is parked (``SupplyUsed:case-17:line-2``)."""
+    details: tuple[str, ...] = ()
+    sla_hours: float = 24.0
+    """Hours before the case is overdue."""
+
+
 class Processing(msgspec.Struct, frozen=True, kw_only=True):
     """What the channel's steps made of a message."""
 
@@ -92,6 +110,7 @@ class Processing(msgspec.Struct, frozen=True, kw_only=True):
     ordering_key: str | None = None
     events: tuple[NewEvent, ...] = ()
     effects: tuple[NewEffect, ...] = ()
+    cases: tuple[NewCase, ...] = ()
 
 
 class IngestResult(msgspec.Struct, frozen=True):
@@ -183,6 +202,46 @@ class Replay(msgspec.Struct, frozen=True, kw_only=True):
     requested_at: dt.datetime
 
 
+class CaseState(enum.StrEnum):
+    """Where an exception case stands."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class CaseEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """One line of a case's audit trail."""
+
+    at: dt.datetime
+    action: str
+    """``opened``, ``linked``, ``resolved``, ``replayed``, ``notified``, ``note``."""
+    actor: str
+    detail: str = ""
+
+
+class ExceptionCase(msgspec.Struct, frozen=True, kw_only=True):
+    """A stored exception case with the messages parked on it."""
+
+    id: int
+    case_key: str
+    reason_code: str
+    owning_team: str
+    summary: str
+    suggested_fix: str
+    details: list[str]
+    state: CaseState
+    opened_at: dt.datetime
+    sla_due_at: dt.datetime
+    resolved_at: dt.datetime | None
+    resolution: str | None
+    message_ids: list[int] = msgspec.field(default_factory=list)
+    audit: list[CaseEvent] = msgspec.field(default_factory=list)
+
+    def overdue(self, now: dt.datetime) -> bool:
+        """True when the case is open past its SLA."""
+        return self.state is CaseState.OPEN and now > self.sla_due_at
+
+
 class Lineage(msgspec.Struct, frozen=True, kw_only=True):
     """Everything derived from one inbound message: raw in -> events -> effects -> attempts."""
 
@@ -191,6 +250,7 @@ class Lineage(msgspec.Struct, frozen=True, kw_only=True):
     effects: list[Effect]
     attempts: list[DeliveryAttempt]
     replays: list[Replay]
+    case_ids: list[int] = msgspec.field(default_factory=list)
 
 
 class MessageQuery(msgspec.Struct, frozen=True, kw_only=True):

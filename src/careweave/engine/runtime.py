@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import structlog
 
@@ -25,6 +25,7 @@ from careweave.connectors.mllp import MllpHandler, MllpListener, MllpListenerCon
 from careweave.connectors.null import NullDestination, NullDestinationConfig
 from careweave.engine.channel import Channel, Route, Step, hl7_decode, message_types_filter
 from careweave.engine.clock import Clock, SystemClock
+from careweave.engine.flow_api import Flow
 from careweave.engine.middleware import LoggingMiddleware, Middleware
 from careweave.engine.records import (
     IngestResult,
@@ -36,6 +37,7 @@ from careweave.engine.records import (
 from careweave.engine.store.base import BaseStore
 from careweave.engine.worker import DestinationWorker
 from careweave.exceptions import ConfigError, Hl7Error
+from careweave.flows.registry import FlowContext, build_flow
 
 log = structlog.get_logger("careweave.engine")
 
@@ -58,8 +60,8 @@ def build_connector(config: DestinationConfig) -> BaseDestination:
     raise ConfigError(f"destination {config.name}: unsupported connector {c!r}")
 
 
-def build_channel(config: ChannelConfig) -> Channel:
-    """The steps and routes a channel's settings describe."""
+def build_channel(config: ChannelConfig, flows: Sequence[Flow] = ()) -> Channel:
+    """The steps, routes and flows a channel's settings describe."""
     steps: list[Step] = []
     if config.accept:
         steps.append(message_types_filter(config.accept))
@@ -73,7 +75,9 @@ def build_channel(config: ChannelConfig) -> Channel:
         Route(destination=d.name, payload=d.payload, event_types=tuple(d.event_types))
         for d in config.destinations
     ]
-    return Channel(config.name, steps=steps, routes=routes, content_type=HL7_CONTENT_TYPE)
+    return Channel(
+        config.name, steps=steps, routes=routes, flows=flows, content_type=HL7_CONTENT_TYPE
+    )
 
 
 class Engine:
@@ -87,6 +91,7 @@ class Engine:
         middleware: list[Middleware] | None = None,
         clock: Clock | None = None,
         connectors: Mapping[str, BaseDestination] | None = None,
+        flow_context: FlowContext | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -94,7 +99,11 @@ class Engine:
         self.middleware: list[Middleware] = (
             middleware if middleware is not None else [LoggingMiddleware()]
         )
-        self.channels = {c.name: build_channel(c) for c in settings.channels}
+        context = flow_context or FlowContext()
+        self.channels = {
+            c.name: build_channel(c, [build_flow(name, context) for name in c.flows])
+            for c in settings.channels
+        }
         self.listeners: dict[str, MllpListener] = {}
         self.workers: dict[str, DestinationWorker] = {}
         overrides = dict(connectors or {})
@@ -247,6 +256,27 @@ class Engine:
         for message in reversed(messages):  # oldest first keeps per-key order
             await self.replay_message(message.id, reason=reason)
         return len(messages)
+
+    async def resolve_case(self, case_id: int, *, actor: str, resolution: str) -> int:
+        """Close an exception case and replay every message parked on it; returns how many.
+
+        Call it once the cause is fixed (the crosswalk entry added, the NPI corrected): the replay
+        re-runs decoding and flows with today's master data. A message that still fails parks on a
+        new case.
+        """
+        message_ids = await self.store.resolve_case(
+            case_id, actor=actor, resolution=resolution, now=self.clock.now()
+        )
+        for message_id in message_ids:
+            await self.replay_message(message_id, reason=f"case {case_id} resolved: {resolution}")
+        await self.store.add_case_event(
+            case_id,
+            action="replayed",
+            actor=actor,
+            detail=f"{len(message_ids)} message(s) replayed",
+            now=self.clock.now(),
+        )
+        return len(message_ids)
 
     # -- housekeeping -------------------------------------------------------------------------
 

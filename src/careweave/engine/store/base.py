@@ -11,9 +11,11 @@ import datetime as dt
 from collections.abc import Sequence
 
 from careweave.engine.records import (
+    CaseState,
     Effect,
     EffectOutcome,
     EffectState,
+    ExceptionCase,
     InboundMessage,
     IngestResult,
     Lineage,
@@ -92,8 +94,9 @@ class BaseStore(abc.ABC):
     ) -> int:
         """Replay from raw: store a new decoding of a message and the effects it yields.
 
-        Effects whose idempotency key and destination already exist undelivered are not
-        duplicated. Returns how many new effects were queued.
+        Effects whose idempotency key and destination are already queued or delivered are not
+        duplicated (a dead one gets a new effect). Cases the new decoding raises are opened or
+        joined. Returns how many new effects were queued.
         """
 
     # -- queries --------------------------------------------------------------------------------
@@ -129,6 +132,35 @@ class BaseStore(abc.ABC):
         self, message_id: int, *, stage: ReplayStage, reason: str, now: dt.datetime
     ) -> None:
         """Record a replay of a message in its lineage."""
+
+    # -- exception cases ------------------------------------------------------------------------
+
+    async def list_cases(
+        self,
+        *,
+        state: CaseState | None = CaseState.OPEN,
+        team: str | None = None,
+        case_key: str | None = None,
+        limit: int = 100,
+    ) -> list[ExceptionCase]:
+        """Exception cases, oldest first, with their parked message ids (audit not loaded)."""
+        raise NotImplementedError
+
+    async def get_case(self, case_id: int) -> ExceptionCase:
+        """One case with its parked messages and audit trail; NotFoundError if absent."""
+        raise NotImplementedError
+
+    async def resolve_case(
+        self, case_id: int, *, actor: str, resolution: str, now: dt.datetime
+    ) -> list[int]:
+        """Close a case (audited); return the ids of the messages parked on it, to replay."""
+        raise NotImplementedError
+
+    async def add_case_event(
+        self, case_id: int, *, action: str, actor: str, detail: str, now: dt.datetime
+    ) -> None:
+        """Append to a case's audit trail (notifications, replays, notes)."""
+        raise NotImplementedError
 
     # -- retention ------------------------------------------------------------------------------
 

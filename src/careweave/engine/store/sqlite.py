@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from careweave.engine.records import (
+    CaseState,
     DeliveryAttempt,
     Effect,
     EffectOutcome,
     EffectState,
+    ExceptionCase,
     InboundMessage,
     IngestResult,
     Lineage,
@@ -32,7 +34,7 @@ from careweave.engine.records import (
     Processing,
     ReplayStage,
 )
-from careweave.engine.store import rows
+from careweave.engine.store import cases_sql, rows
 from careweave.engine.store.base import BaseStore
 from careweave.engine.store.codec import PayloadCodec, PlainCodec
 from careweave.engine.store.migrations import load_migrations, split_statements
@@ -232,6 +234,10 @@ class SqliteStore(BaseStore):
             )
             message_id = int(cur.lastrowid or 0)
             _insert_derived(conn, message_id, message.trace_id, received, events, effects)
+            if processing.cases:
+                cases_sql.park(
+                    conn, message_id, processing.cases, message.received_at, mark="?", t=_ts
+                )
             return IngestResult(message_id, False, processing.state)
 
         return await self._write(job)
@@ -374,11 +380,12 @@ class SqliteStore(BaseStore):
             ).fetchone()
             if row is None:
                 raise NotFoundError(f"message {message_id} does not exist")
+            # Effects already queued or delivered are not sent again; dead ones get a new effect.
             open_keys = {
                 (r[0], r[1])
                 for r in conn.execute(
-                    f"SELECT destination, idempotency_key FROM effects WHERE message_id = ? "
-                    f"AND state IN {_OPEN}",
+                    "SELECT destination, idempotency_key FROM effects WHERE message_id = ? "
+                    "AND state IN ('pending', 'in_flight', 'delivered')",
                     (message_id,),
                 )
             }
@@ -388,6 +395,8 @@ class SqliteStore(BaseStore):
                 (processing.state.value, processing.error, processing.ordering_key, message_id),
             )
             _insert_derived(conn, message_id, row[0], now_ts, events, fresh)
+            if processing.cases:
+                cases_sql.park(conn, message_id, processing.cases, now, mark="?", t=_ts)
             conn.execute(
                 "INSERT INTO replays (message_id, effect_id, stage, reason, requested_at) "
                 "VALUES (?, NULL, ?, ?, ?)",
@@ -473,7 +482,12 @@ class SqliteStore(BaseStore):
                 )
             ]
             return Lineage(
-                message=message, events=events, effects=effects, attempts=attempts, replays=replays
+                message=message,
+                events=events,
+                effects=effects,
+                attempts=attempts,
+                replays=replays,
+                case_ids=cases_sql.case_ids_for_message(conn, message_id, mark="?"),
             )
 
         return await self._read(job)
@@ -518,6 +532,47 @@ class SqliteStore(BaseStore):
             return out
 
         return await self._read(job)
+
+    # -- exception cases ------------------------------------------------------------------------
+
+    async def list_cases(
+        self,
+        *,
+        state: CaseState | None = CaseState.OPEN,
+        team: str | None = None,
+        case_key: str | None = None,
+        limit: int = 100,
+    ) -> list[ExceptionCase]:
+        """Exception cases, oldest first."""
+        return await self._read(
+            lambda c: cases_sql.list_cases(
+                c, state=state, team=team, limit=limit, mark="?", case_key=case_key
+            )
+        )
+
+    async def get_case(self, case_id: int) -> ExceptionCase:
+        """One case with its audit trail."""
+        return await self._read(lambda c: cases_sql.get_case(c, case_id, mark="?"))
+
+    async def resolve_case(
+        self, case_id: int, *, actor: str, resolution: str, now: dt.datetime
+    ) -> list[int]:
+        """Close a case; returns its parked messages."""
+        return await self._write(
+            lambda c: cases_sql.resolve(
+                c, case_id, actor=actor, resolution=resolution, now=now, mark="?", t=_ts
+            )
+        )
+
+    async def add_case_event(
+        self, case_id: int, *, action: str, actor: str, detail: str, now: dt.datetime
+    ) -> None:
+        """Append to a case's audit trail."""
+        await self._write(
+            lambda c: cases_sql.add_event(
+                c, case_id, action=action, actor=actor, detail=detail, now=now, mark="?", t=_ts
+            )
+        )
 
     async def prune_content(self, channel: str, *, older_than: dt.datetime) -> int:
         """Retention: drop content of finished messages, keep metadata."""
