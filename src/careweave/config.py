@@ -103,8 +103,8 @@ class ChannelConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     """Unique channel name."""
     source: MllpSourceConfig
     """Where messages come from."""
-    format: Literal["hl7v2", "raw"] = "hl7v2"
-    """How the message is decoded."""
+    format: str = "hl7v2"
+    """How the message is decoded: ``hl7v2``, ``raw`` (and each format module's own, e.g. ``fhir``)."""
     ordering_key: str | None = "PID-3.1"
     """Path of the field that orders messages per destination (patient by default)."""
     accept: list[str] = msgspec.field(default_factory=list)

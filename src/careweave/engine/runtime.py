@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import structlog
 
@@ -60,13 +60,26 @@ def build_connector(config: DestinationConfig) -> BaseDestination:
     raise ConfigError(f"destination {config.name}: unsupported connector {c!r}")
 
 
+DECODE_STEPS: dict[str, Callable[[ChannelConfig], Step | None]] = {
+    "hl7v2": lambda c: hl7_decode(c.ordering_key),
+    "raw": lambda c: None,
+}
+"""How each channel ``format`` is decoded (a format module adds its own entry)."""
+
+
 def build_channel(config: ChannelConfig, flows: Sequence[Flow] = ()) -> Channel:
     """The steps, routes and flows a channel's settings describe."""
     steps: list[Step] = []
     if config.accept:
         steps.append(message_types_filter(config.accept))
-    if config.format == "hl7v2":
-        steps.append(hl7_decode(config.ordering_key))
+    try:
+        decode = DECODE_STEPS[config.format]
+    except KeyError:
+        raise ConfigError(
+            f"channel {config.name}: unknown format {config.format!r}; known: {sorted(DECODE_STEPS)}"
+        ) from None
+    if (step := decode(config)) is not None:
+        steps.append(step)
     if config.mapping is not None:
         from careweave.mappings.registry import mapping_step
 
@@ -190,6 +203,36 @@ class Engine:
         )
         if header is not None:
             processing = self.channels[channel].process(message, header)
+        result = await self._commit(message, processing)
+        return result, self._ack(header, processing, result)
+
+    async def receive(
+        self,
+        channel: str,
+        raw: bytes,
+        *,
+        content_type: str,
+        sender: str = "",
+        dedup_key: str | None = None,
+    ) -> tuple[IngestResult, Processing]:
+        """Store any inbound message (FHIR, X12, CSV, webhook) after running its channel.
+
+        The caller answers its sender from the result (2xx only once this returns: the message is
+        committed) and from the processing (its state and error, to name the problem in a 4xx).
+        """
+        message = NewMessage(
+            channel=channel,
+            raw=raw,
+            content_type=content_type,
+            sender=sender,
+            received_at=self.clock.now(),
+            trace_id=uuid.uuid4().hex,
+            dedup_key=dedup_key,
+        )
+        processing = self.channels[channel].process(message)
+        return await self._commit(message, processing), processing
+
+    async def _commit(self, message: NewMessage, processing: Processing) -> IngestResult:
         result = await self.store.ingest(message, processing)
         for m in self.middleware:
             m.after_ingest(message, processing, result)
@@ -198,7 +241,7 @@ class Engine:
                 worker = self.workers.get(effect.destination)
                 if worker is not None:
                     worker.wake()
-        return result, self._ack(header, processing, result)
+        return result
 
     def _ack(
         self, header: MessageHeader | None, processing: Processing, result: IngestResult
@@ -228,7 +271,8 @@ class Engine:
             raise ConfigError(f"message {message_id}: channel {stored.channel!r} is not configured")
         header: MessageHeader | None = None
         try:
-            header = parse_header(stored.raw)
+            if stored.content_type == HL7_CONTENT_TYPE:
+                header = parse_header(stored.raw)
         except Hl7Error as exc:
             processing = Processing(state=MessageState.ERROR, error=f"unreadable MSH: {exc}")
         else:

@@ -3,7 +3,9 @@
 MSA-1 is AA (accepted), AE (error: stored, but could not be processed) or AR (rejected: not
 processable at all, e.g. no readable MSH). MSA-2 echoes MSH-10; the sender and receiver of MSH are
 swapped. In enhanced mode (MSH-15/16 present) the codes are CA/CE/CR for the commit ACK. An ERR
-segment carries the HL7 error code (table 0357) and a human-readable text.
+segment carries the HL7 error code (table 0357) and a human-readable text: in ERR-1 (segment^
+sequence^field^code&text&table) for versions before 2.5, in ERR-2/3/4/8 from 2.5 on. Everything is
+written with the delimiters of the message being answered.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import enum
 import itertools
 import os
 
+from careweave.codecs.hl7v2.delimiters import Delimiters
+from careweave.codecs.hl7v2.escapes import escape
 from careweave.codecs.hl7v2.header import MessageHeader
 
 _counter = itertools.count(1)
@@ -51,16 +55,27 @@ _DEFAULT_HEADER = MessageHeader(
 )
 
 
-def _escape(text: str, field_sep: str, encoding: str) -> str:
-    """Escape free text for MSA-3 / ERR-8 with the message's own delimiters."""
-    escape = encoding[2] if len(encoding) > 2 else "\\"
-    comp = encoding[0] if encoding else "^"
-    rep = encoding[1] if len(encoding) > 1 else "~"
-    sub = encoding[3] if len(encoding) > 3 else "&"
-    out = text.replace(escape, f"{escape}E{escape}")
-    for char, code in ((field_sep, "F"), (comp, "S"), (rep, "R"), (sub, "T")):
-        out = out.replace(char, f"{escape}{code}{escape}")
-    return out.replace("\r", " ").replace("\n", " ")
+def _delimiters(header: MessageHeader) -> Delimiters:
+    """The delimiters of the message being answered, read as leniently as the header was."""
+    enc = header.encoding_characters
+    return Delimiters(
+        field=header.field_separator or "|",
+        component=enc[0:1] or "^",
+        repetition=enc[1:2],
+        escape=enc[2:3],
+        subcomponent=enc[3:4],
+        truncation=enc[4:5],
+    )
+
+
+def _text(text: str, delimiters: Delimiters) -> str:
+    """Free text for MSA-3 / ERR-8, escaped with the message's own delimiters, on one line."""
+    return escape(text.replace("\r", " ").replace("\n", " "), delimiters)
+
+
+def _uses_err_1(version: str) -> bool:
+    """Before v2.5 the error is ERR-1 (ELD: segment^sequence^field^code); from v2.5 ERR-2..8."""
+    return version[:3] in {"2.1", "2.2", "2.3", "2.4"}
 
 
 def is_enhanced_mode(header: MessageHeader) -> bool:
@@ -85,18 +100,19 @@ def build_ack(
     codes AA/AE/AR are turned into their commit equivalents CA/CE/CR.
     """
     h = header or _DEFAULT_HEADER
-    fs, enc = h.field_separator, h.encoding_characters
+    delims = _delimiters(h)
+    fs, comp = delims.field, delims.component
     if header is not None and is_enhanced_mode(header) and code in _ENHANCED:
         code = _ENHANCED[code]
     stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%d%H%M%S")
     trigger = h.trigger_event()
-    comp = h.component_separator
     msg_type = f"ACK{comp}{trigger}{comp}ACK" if trigger else "ACK"
     ack_id = control_id or f"{_PREFIX}{next(_counter):010d}"
+    version = h.version_id or "2.5.1"
     msh = fs.join(
         [
             "MSH",
-            enc,
+            h.encoding_characters,
             h.receiving_application,
             h.receiving_facility,
             h.sending_application,
@@ -104,35 +120,43 @@ def build_ack(
             stamp,
             "",
             msg_type,
-            ack_id,
+            escape(ack_id, delims),
             h.processing_id or "P",
-            h.version_id or "2.5.1",
+            version,
         ]
     )
-    msa = fs.join(
-        ["MSA", str(code), h.control_id, _escape(text, fs, enc)]
-        if text
-        else ["MSA", str(code), h.control_id]
-    )
-    segments = [msh, msa]
+    msa = ["MSA", str(code), h.control_id]
+    if text:
+        msa.append(_text(text, delims))
+    segments = [msh, fs.join(msa)]
     if code not in (AckCode.ACCEPT, AckCode.COMMIT_ACCEPT):
-        severity = "E"
-        # ERR-2 location, ERR-3 error code (table 0357), ERR-4 severity, ERR-8 user message.
-        err = fs.join(
-            [
-                "ERR",
-                "",
-                _location(error_location, comp),
-                f"{error_code or '207'}{comp}{_error_text(error_code or '207')}{comp}HL70357",
-                severity,
-                "",
-                "",
-                "",
-                _escape(text, fs, enc),
-            ]
-        )
-        segments.append(err)
+        hl7_code = error_code or "207"
+        segments.append(_err_segment(hl7_code, error_location, text, version, delims))
     return ("\r".join(segments) + "\r").encode("utf-8")
+
+
+def _err_segment(hl7_code: str, location: str, text: str, version: str, delims: Delimiters) -> str:
+    fs, comp = delims.field, delims.component
+    if _uses_err_1(version):
+        # ERR-1 ELD: segment^sequence^field^code&text&table (subcomponents of the CE).
+        sub = delims.subcomponent or "&"
+        segment, sequence, field = _location_parts(location)
+        code = sub.join([hl7_code, _error_text(hl7_code), "HL70357"])
+        return fs.join(["ERR", comp.join([segment, sequence, field, code])])
+    # ERR-2 location, ERR-3 error code (table 0357), ERR-4 severity, ERR-8 user message.
+    return fs.join(
+        [
+            "ERR",
+            "",
+            _location(location, comp),
+            comp.join([hl7_code, _error_text(hl7_code), "HL70357"]),
+            "E",
+            "",
+            "",
+            "",
+            _text(text, delims),
+        ]
+    )
 
 
 _ERROR_TEXTS = {
@@ -152,12 +176,23 @@ _ERROR_TEXTS = {
 }
 
 
+def _location_parts(location: str) -> tuple[str, str, str]:
+    """``PID-3.1`` or ``OBX[2]-5`` as (segment id, sequence, field number)."""
+    if not location:
+        return "", "", ""
+    segment, _, field = location.partition("-")
+    sequence = "1"
+    if "[" in segment and segment.endswith("]"):
+        segment, _, index = segment[:-1].partition("[")
+        sequence = index if index.isdigit() else "1"
+    number = field.split(".")[0].split("[")[0]
+    return segment, sequence if number else "", number
+
+
 def _location(location: str, comp: str) -> str:
     """ERR-2 error location: ``PID-3`` becomes ``PID^1^3`` (segment, sequence, field)."""
-    if not location:
-        return ""
-    segment, _, field = location.partition("-")
-    return comp.join([segment, "1", field.split(".")[0]]) if field else segment
+    segment, sequence, field = _location_parts(location)
+    return comp.join([segment, sequence, field]) if field else segment
 
 
 def _error_text(code: str) -> str:
