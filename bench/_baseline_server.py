@@ -6,6 +6,15 @@ commit: the least any durable MLLP ingest has to do. Run: python bench/_baseline
 
 from __future__ import annotations
 
+import os
+import sys
+
+# Run as a script, this folder would come first on sys.path and bench/queue.py would shadow the
+# standard library's queue module: keep the folder off sys.path and the repository root on it.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+sys.path.insert(0, os.path.dirname(_HERE))  # own folder off sys.path, repository root on it
+
 import asyncio
 import queue
 import sqlite3
@@ -49,9 +58,7 @@ def _done(futures: list[asyncio.Future[None]]) -> None:
 def ack_for(raw: bytes) -> bytes:
     fields = raw.split(b"\r", 1)[0].split(b"|")
     control = fields[9] if len(fields) > 9 else b""
-    return (
-        b"MSH|^~\\&|||||20261127||ACK|1|P|2.5.1\rMSA|AA|" + control + b"\r"
-    )
+    return b"MSH|^~\\&|||||20261127||ACK|1|P|2.5.1\rMSA|AA|" + control + b"\r"
 
 
 async def main(port: int, path: str) -> None:

@@ -47,8 +47,7 @@ class _Conn:
 
     async def exchange(self, message: bytes) -> bytes:
         self.writer.write(START + message + END)
-        data = await self.reader.readuntil(END)
-        return data
+        return await self.reader.readuntil(END)
 
 
 async def run_load(port: int, conns: int, per_conn: int, warmup: int = 200) -> dict[str, float]:

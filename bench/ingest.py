@@ -10,6 +10,15 @@ Prints one JSON object per line. Usage: python bench/ingest.py [--quick]
 
 from __future__ import annotations
 
+import os
+import sys
+
+# Run as a script, this folder would come first on sys.path and bench/queue.py would shadow the
+# standard library's queue module: keep the folder off sys.path and the repository root on it.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+sys.path.insert(0, os.path.dirname(_HERE))  # own folder off sys.path, repository root on it
+
 import asyncio
 import json
 import os
@@ -20,8 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _load import run_load  # noqa: E402
+from bench._load import run_load  # noqa: E402
 
 HERE = Path(__file__).parent
 

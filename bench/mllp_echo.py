@@ -11,6 +11,15 @@ Usage: ``python bench/mllp_echo.py [--seconds 3] [--conns 1,8] [--loop asyncio|u
 
 from __future__ import annotations
 
+import os
+import sys
+
+# Run as a script, this folder would come first on sys.path and bench/queue.py would shadow the
+# standard library's queue module: keep the folder off sys.path and the repository root on it.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+sys.path.insert(0, os.path.dirname(_HERE))  # own folder off sys.path, repository root on it
+
 import argparse
 import asyncio
 import json

@@ -7,6 +7,15 @@ one JSON line per target.
 
 from __future__ import annotations
 
+import os
+import sys
+
+# Run as a script, this folder would come first on sys.path and bench/queue.py would shadow the
+# standard library's queue module: keep the folder off sys.path and the repository root on it.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+sys.path.insert(0, os.path.dirname(_HERE))  # own folder off sys.path, repository root on it
+
 import io
 import json
 import logging
