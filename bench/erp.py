@@ -21,29 +21,29 @@ import sys
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
 
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import datetime as dt  # noqa: E402
-import json  # noqa: E402
-import logging  # noqa: E402
-import platform  # noqa: E402
-from collections import Counter  # noqa: E402
-from decimal import Decimal  # noqa: E402
+import argparse
+import asyncio
+import datetime as dt
+import json
+import logging
+import platform
+from collections import Counter
+from decimal import Decimal
 
-from careweave.connectors.erp import (  # noqa: E402
+from careweave.connectors.erp import (
     ErpConfig,
     ErpConnector,
     GlSegments,
     JournalLine,
     JournalRequest,
 )
-from careweave.sandbox.erp import (  # noqa: E402
+from careweave.sandbox.erp import (
     ErpSimulator,
     ErpSimulatorConfig,
     ErpSimulatorServer,
     FaultConfig,
 )
-from careweave.sandbox.erp.driver import drive_journals  # noqa: E402
+from careweave.sandbox.erp.driver import drive_journals
 
 RATE_LIMIT = 20.0
 TARGET_RATIO = 0.8

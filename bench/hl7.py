@@ -14,7 +14,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(HERE.parent))
 
-from bench.hl7_codec import main  # noqa: E402
+from bench.hl7_codec import main
 
 if __name__ == "__main__":
     main()

@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench._load import run_load  # noqa: E402
+from bench._load import run_load
 
 HERE = Path(__file__).parent
 
