@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import msgspec
 
+from careweave.codecs.hl7v2.delimiters import Delimiters
 from careweave.exceptions import Hl7ParseError
 
 _SEGMENT_ENDS = (b"\r", b"\n")
@@ -72,12 +73,15 @@ def parse_header(raw: bytes) -> MessageHeader:
     if not data.startswith(b"MSH") or len(data) < 8:
         raise Hl7ParseError("message does not start with an MSH segment", location="MSH")
     segment = _first_segment(data).decode("latin-1")
+    if len(segment) < 8:
+        raise Hl7ParseError("the MSH segment is truncated", location="MSH")
     field_sep = segment[3]
-    if field_sep.isalnum() or field_sep in " \r\n":
-        raise Hl7ParseError(f"invalid field separator {field_sep!r} in MSH-1", location="MSH-1")
     fields = segment.split(field_sep)
     encoding = fields[1] if len(fields) > 1 else ""
-    if not 2 <= len(encoding) <= 5 or field_sep in encoding:
+    # The same rules as the full parser: an ACK is written with these delimiters, so they must be
+    # ones the sender (and any receiver) can parse back.
+    Delimiters.from_msh(field_sep, encoding)
+    if len(encoding) < 2:
         raise Hl7ParseError(f"invalid encoding characters {encoding!r} in MSH-2", location="MSH-2")
 
     def msh(n: int) -> str:

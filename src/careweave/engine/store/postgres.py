@@ -19,10 +19,12 @@ from psycopg import sql
 from psycopg_pool import AsyncConnectionPool
 
 from careweave.engine.records import (
+    CaseState,
     DeliveryAttempt,
     Effect,
     EffectOutcome,
     EffectState,
+    ExceptionCase,
     InboundMessage,
     IngestResult,
     Lineage,
@@ -31,8 +33,8 @@ from careweave.engine.records import (
     Processing,
     ReplayStage,
 )
+from careweave.engine.store import postgres_cases, rows
 from careweave.engine.store import postgres_sql as q
-from careweave.engine.store import rows
 from careweave.engine.store.base import BaseStore
 from careweave.engine.store.codec import PayloadCodec, PlainCodec
 from careweave.engine.store.migrations import load_migrations, split_statements
@@ -78,6 +80,11 @@ class PostgresStore(BaseStore):
         self._codec = config.codec
         self._pool: AsyncConnectionPool[Connection] | None = None
         self._batcher: GroupCommitBatcher[SealedIngest, IngestResult] | None = None
+
+    @property
+    def ingest_batches(self) -> int:
+        """How many group-commit transactions ingests have been written in (a metric)."""
+        return self._batcher.batches if self._batcher is not None else 0
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -188,6 +195,10 @@ class PostgresStore(BaseStore):
         try:
             async with self._pool.connection() as conn:
                 return list(await write_batch(conn, items))
+        except psycopg.OperationalError as exc:
+            # The server or the connection failed, not a message: every caller gets a retryable
+            # error at once (retrying row by row would only wait for the pool again and again).
+            return [StoreError(f"PostgreSQL failed: {exc}")] * len(items)
         except (psycopg.Error, StoreError) as exc:
             if len(items) == 1:
                 return [describe(items[0].message, exc)]
@@ -218,46 +229,9 @@ class PostgresStore(BaseStore):
 
     async def complete_effects(self, outcomes: Sequence[EffectOutcome]) -> int:
         """Record the attempts and move the effects on, in one statement."""
-        # One verdict per effect, the first, as if they were applied in turn: the first releases
-        # the lease, so the next would find nothing to apply to.
-        first: dict[int, EffectOutcome] = {}
-        for outcome in outcomes:
-            first.setdefault(outcome.attempt.effect_id, outcome)
-        if not first:
+        cols = q.complete_params(outcomes)
+        if cols is None:
             return 0
-        cols: dict[str, list[Any]] = {
-            name: []
-            for name in [
-                "effect_id",
-                "worker",
-                "state",
-                "next_at",
-                "attempt",
-                "started_at",
-                "finished_at",
-                "outcome",
-                "status",
-                "response",
-                "error",
-            ]
-        }
-        for outcome in first.values():
-            a = outcome.attempt
-            state, next_at = rows.next_state(outcome)
-            for name, value in (
-                ("effect_id", a.effect_id),
-                ("worker", outcome.worker),
-                ("state", state.value),
-                ("next_at", next_at),
-                ("attempt", a.attempt),
-                ("started_at", a.started_at),
-                ("finished_at", a.finished_at),
-                ("outcome", a.outcome.value),
-                ("status", a.status),
-                ("response", a.response),
-                ("error", a.error),
-            ):
-                cols[name].append(value)
         async with self._connection() as conn:
             cur = await conn.execute(q.COMPLETE, cols)
             row = await cur.fetchone()
@@ -292,9 +266,10 @@ class PostgresStore(BaseStore):
             if row is None:
                 raise NotFoundError(f"message {message_id} does not exist")
             trace_id = row[0]
+            # Effects already queued or delivered are not sent again; dead ones get a new effect.
             cur = await conn.execute(
-                f"SELECT destination, idempotency_key FROM effects "
-                f"WHERE message_id = %s AND state IN {q.OPEN}",
+                "SELECT destination, idempotency_key FROM effects "
+                "WHERE message_id = %s AND state IN ('pending', 'in_flight', 'delivered')",
                 (message_id,),
             )
             open_keys = {(r[0], r[1]) for r in await cur.fetchall()}
@@ -334,6 +309,8 @@ class PostgresStore(BaseStore):
                             for f, p in fresh
                         ],
                     )
+            if processing.cases:
+                await postgres_cases.park(conn, message_id, processing.cases, now)
             await conn.execute(
                 q.INSERT_REPLAY,
                 {
@@ -400,8 +377,14 @@ class PostgresStore(BaseStore):
                 f"{rows.REPLAY_SELECT} WHERE message_id = %s ORDER BY id", (message_id,)
             )
             replays = [rows.replay_from_row(r) for r in await cur.fetchall()]
+            case_ids = await postgres_cases.case_ids_for_message(conn, message_id)
         return Lineage(
-            message=message, events=events, effects=effects, attempts=attempts, replays=replays
+            message=message,
+            events=events,
+            effects=effects,
+            attempts=attempts,
+            replays=replays,
+            case_ids=case_ids,
         )
 
     async def list_effects(
@@ -434,6 +417,45 @@ class PostgresStore(BaseStore):
             cur = await conn.execute(q.COUNTS)
             found = await cur.fetchall()
         return {str(name): int(n) for name, n in found}
+
+    # -- exception cases --------------------------------------------------------------------------
+
+    async def list_cases(
+        self,
+        *,
+        state: CaseState | None = CaseState.OPEN,
+        team: str | None = None,
+        case_key: str | None = None,
+        limit: int = 100,
+    ) -> list[ExceptionCase]:
+        """Exception cases, oldest first, with their parked message ids."""
+        async with self._connection() as conn:
+            return await postgres_cases.list_cases(
+                conn, state=state, team=team, case_key=case_key, limit=limit
+            )
+
+    async def get_case(self, case_id: int) -> ExceptionCase:
+        """One case with its parked messages and audit trail."""
+        async with self._connection() as conn:
+            return await postgres_cases.get_case(conn, case_id)
+
+    async def resolve_case(
+        self, case_id: int, *, actor: str, resolution: str, now: dt.datetime
+    ) -> list[int]:
+        """Close a case (audited); return the ids of the messages parked on it."""
+        async with self._connection() as conn, conn.transaction():
+            return await postgres_cases.resolve(
+                conn, case_id, actor=actor, resolution=resolution, now=now
+            )
+
+    async def add_case_event(
+        self, case_id: int, *, action: str, actor: str, detail: str, now: dt.datetime
+    ) -> None:
+        """Append to a case's audit trail."""
+        async with self._connection() as conn:
+            await postgres_cases.add_event(
+                conn, case_id, action=action, actor=actor, detail=detail, now=now
+            )
 
     async def prune_content(self, channel: str, *, older_than: dt.datetime) -> int:
         """Retention: drop content of finished messages, keep metadata."""

@@ -15,8 +15,8 @@ import msgspec
 import psycopg
 
 from careweave.engine.records import IngestResult, NewMessage, Processing
+from careweave.engine.store import postgres_cases, rows
 from careweave.engine.store import postgres_sql as q
-from careweave.engine.store import rows
 from careweave.engine.store.codec import PayloadCodec
 from careweave.exceptions import StoreError
 
@@ -134,6 +134,12 @@ async def write_batch(
         cur = await conn.execute(q.INGEST, _columns([items[i] for i in offered], ids))
         inserted = {int(r[0]) for r in await cur.fetchall()}
         id_of = dict(zip(offered, ids, strict=True))
+        for index in offered:
+            item = items[index]
+            if item.processing.cases and id_of[index] in inserted:
+                await postgres_cases.park(
+                    conn, id_of[index], item.processing.cases, item.message.received_at
+                )
         repeats: dict[DedupKey, int] = {}
         for index, item in enumerate(items):
             m = item.message

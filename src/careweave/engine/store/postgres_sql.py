@@ -6,6 +6,10 @@ the batch size.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from careweave.engine.records import EffectOutcome
 from careweave.engine.store import rows
 
 OPEN = "('pending', 'in_flight')"
@@ -79,8 +83,10 @@ _EFFECT_COLUMNS = rows.EFFECT_SELECT.removeprefix("SELECT ").removesuffix(" FROM
 #    delivered) and drops it. Either way a key yields at most its head, to at most one worker.
 # 3. Leases that expired are candidates again; a worker that lost its lease cannot complete (the
 #    locked_by check in COMPLETE), so the reclaimer's delivery is the one recorded.
-# Effects only re-open through requeue (an operator's replay, which accepts that order was broken
-# by the dead letter) and arrive with increasing ids, so the snapshot argument is not undone.
+# Limits, by design: a requeued dead letter re-opens behind successors that may already be
+# delivered (the dead letter broke the order; the operator's replay accepts that). Ids order the
+# effects of one message and of messages acknowledged one after the other; two ingests in flight
+# at once (neither acknowledged yet) may commit in either order and are delivered in commit order.
 CLAIM = f"""
 UPDATE effects
 SET state = 'in_flight', locked_by = %(worker)s, locked_until = %(until)s,
@@ -178,3 +184,48 @@ SELECT 'effects.' || state, count(*) FROM effects GROUP BY state
 UNION ALL
 SELECT 'messages.duplicates', COALESCE(sum(duplicates), 0) FROM messages
 """
+
+
+def complete_params(outcomes: Sequence[EffectOutcome]) -> dict[str, list[Any]] | None:
+    """The arrays of ``COMPLETE`` for ``outcomes``; None when there is nothing to complete."""
+    # One verdict per effect, the first, as if they were applied in turn: the first releases
+    # the lease, so the next would find nothing to apply to.
+    first: dict[int, EffectOutcome] = {}
+    for outcome in outcomes:
+        first.setdefault(outcome.attempt.effect_id, outcome)
+    if not first:
+        return None
+    cols: dict[str, list[Any]] = {
+        name: []
+        for name in [
+            "effect_id",
+            "worker",
+            "state",
+            "next_at",
+            "attempt",
+            "started_at",
+            "finished_at",
+            "outcome",
+            "status",
+            "response",
+            "error",
+        ]
+    }
+    for outcome in first.values():
+        a = outcome.attempt
+        state, next_at = rows.next_state(outcome)
+        for name, value in (
+            ("effect_id", a.effect_id),
+            ("worker", outcome.worker),
+            ("state", state.value),
+            ("next_at", next_at),
+            ("attempt", a.attempt),
+            ("started_at", a.started_at),
+            ("finished_at", a.finished_at),
+            ("outcome", a.outcome.value),
+            ("status", a.status),
+            ("response", a.response),
+            ("error", a.error),
+        ):
+            cols[name].append(value)
+    return cols
