@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import uuid
+import random
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import structlog
 
@@ -21,6 +22,7 @@ from careweave.config import ChannelConfig, DestinationConfig, MllpDestinationCo
 from careweave.connectors.base import BaseDestination
 from careweave.connectors.files import FileDestination, FileDestinationConfig
 from careweave.connectors.http import HttpDestination, HttpDestinationConfig
+from careweave.connectors.http_source.config import HttpSourceConfig
 from careweave.connectors.mllp import MllpHandler, MllpListener, MllpListenerConfig, PeerInfo
 from careweave.connectors.null import NullDestination, NullDestinationConfig
 from careweave.engine.channel import Channel, Route, Step, hl7_decode, message_types_filter
@@ -39,9 +41,19 @@ from careweave.engine.worker import DestinationWorker
 from careweave.exceptions import ConfigError, Hl7Error
 from careweave.flows.registry import FlowContext, build_flow
 
+if TYPE_CHECKING:
+    from careweave.gateway.app import ChannelHttpSource
+
 log = structlog.get_logger("careweave.engine")
 
 HL7_CONTENT_TYPE = "application/hl7-v2"
+
+_trace_rng = random.Random()  # trace ids need uniqueness, not secrecy
+
+
+def new_trace_id() -> str:
+    """A W3C-style 128-bit trace id (uuid4 reads the OS entropy pool: ~40 µs a message)."""
+    return f"{_trace_rng.getrandbits(128):032x}"
 
 
 def build_connector(config: DestinationConfig) -> BaseDestination:
@@ -63,8 +75,22 @@ def build_connector(config: DestinationConfig) -> BaseDestination:
 DECODE_STEPS: dict[str, Callable[[ChannelConfig], Step | None]] = {
     "hl7v2": lambda c: hl7_decode(c.ordering_key),
     "raw": lambda c: None,
+    "fhir": lambda c: _fhir_decode(),
+    "x12": lambda c: _x12_decode(),
 }
 """How each channel ``format`` is decoded (a format module adds its own entry)."""
+
+
+def _x12_decode() -> Step:
+    from careweave.mappings.x12_decode import x12_decode
+
+    return x12_decode()
+
+
+def _fhir_decode() -> Step:
+    from careweave.connectors.http_source.fhir_step import fhir_decode
+
+    return fhir_decode()
 
 
 def build_channel(config: ChannelConfig, flows: Sequence[Flow] = ()) -> Channel:
@@ -118,6 +144,7 @@ class Engine:
             for c in settings.channels
         }
         self.listeners: dict[str, MllpListener] = {}
+        self.http_sources: dict[str, ChannelHttpSource] = {}
         self.workers: dict[str, DestinationWorker] = {}
         overrides = dict(connectors or {})
         for channel in settings.channels:
@@ -143,6 +170,9 @@ class Engine:
         if listen:
             for config in self.settings.channels:
                 src = config.source
+                if isinstance(src, HttpSourceConfig):
+                    await self._start_http_source(config)
+                    continue
                 listener = MllpListener(
                     MllpListenerConfig(
                         host=src.host,
@@ -158,8 +188,20 @@ class Engine:
                 log.info("listening", channel=config.name, protocol="mllp", port=listener.port)
         self._housekeeping = asyncio.create_task(self._retention_loop())
 
+    async def _start_http_source(self, config: ChannelConfig) -> None:
+        # The gateway sits above the engine: imported only when a channel serves HTTP.
+        from careweave.gateway.app import ChannelHttpSource
+
+        source = ChannelHttpSource(config, self)
+        await source.start()
+        self.http_sources[config.name] = source
+        log.info("listening", channel=config.name, protocol="http", port=source.port)
+
     async def stop(self) -> None:
         """Stop listening, finish deliveries in flight, flush."""
+        for http_source in self.http_sources.values():
+            await http_source.stop()
+        self.http_sources.clear()
         for listener in self.listeners.values():
             await listener.stop()
         self.listeners.clear()
@@ -198,7 +240,7 @@ class Engine:
             content_type=HL7_CONTENT_TYPE,
             sender=sender,
             received_at=self.clock.now(),
-            trace_id=uuid.uuid4().hex,
+            trace_id=new_trace_id(),
             dedup_key=header.dedup_key() if header is not None else None,
         )
         if header is not None:
@@ -226,7 +268,7 @@ class Engine:
             content_type=content_type,
             sender=sender,
             received_at=self.clock.now(),
-            trace_id=uuid.uuid4().hex,
+            trace_id=new_trace_id(),
             dedup_key=dedup_key,
         )
         processing = self.channels[channel].process(message)

@@ -206,19 +206,12 @@ class SqliteStore(BaseStore):
         received = _ts(message.received_at)
 
         def job(conn: sqlite3.Connection) -> IngestResult:
-            if message.dedup_key is not None:
-                row = conn.execute(
-                    "SELECT id, state FROM messages WHERE channel = ? AND dedup_key = ?",
-                    (message.channel, message.dedup_key),
-                ).fetchone()
-                if row is not None:
-                    conn.execute(
-                        "UPDATE messages SET duplicates = duplicates + 1 WHERE id = ?", (row[0],)
-                    )
-                    return IngestResult(row[0], True, rows.message_state(row[1]))
+            # The unique (channel, dedup_key) index decides; a duplicate costs a second look-up,
+            # a new message none.
             cur = conn.execute(
                 "INSERT INTO messages (channel, content_type, sender, received_at, trace_id, "
-                "dedup_key, state, error, ordering_key, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "dedup_key, state, error, ordering_key, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (channel, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING",
                 (
                     message.channel,
                     message.content_type,
@@ -232,6 +225,15 @@ class SqliteStore(BaseStore):
                     raw,
                 ),
             )
+            if cur.rowcount == 0:
+                row = conn.execute(
+                    "SELECT id, state FROM messages WHERE channel = ? AND dedup_key = ?",
+                    (message.channel, message.dedup_key),
+                ).fetchone()
+                conn.execute(
+                    "UPDATE messages SET duplicates = duplicates + 1 WHERE id = ?", (row[0],)
+                )
+                return IngestResult(row[0], True, rows.message_state(row[1]))
             message_id = int(cur.lastrowid or 0)
             _insert_derived(conn, message_id, message.trace_id, received, events, effects)
             if processing.cases:
