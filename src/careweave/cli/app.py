@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from careweave.cli import engine, fhir, hl7, x12
+from careweave.cli import cases, engine, erp, fhir, hl7, x12
 
 app = typer.Typer(
     name="careweave",
@@ -20,9 +20,12 @@ app.add_typer(engine.db_app, name="db")
 app.add_typer(engine.messages_app, name="messages")
 app.add_typer(engine.replay_app, name="replay")
 app.add_typer(engine.deadletters_app, name="deadletters")
+app.add_typer(cases.app, name="cases")
 app.add_typer(hl7.app, name="hl7")
 app.add_typer(x12.app, name="x12")
 app.add_typer(fhir.app, name="fhir")
+app.add_typer(erp.crosswalk_app, name="crosswalk")
+app.add_typer(erp.erp_app, name="erp")
 
 
 def main() -> None:

@@ -45,11 +45,16 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def with_store(settings: Settings, work: Callable[[BaseStore], Awaitable[T]]) -> T:
-    """Open the configured store, run ``work``, close it; careweave errors become a clean exit."""
+def with_store(
+    settings: Settings, work: Callable[[BaseStore], Awaitable[T]], *, read_only: bool = False
+) -> T:
+    """Open the configured store, run ``work``, close it; careweave errors become a clean exit.
+
+    ``read_only`` suits commands that only look: they work while an engine runs on the SQLite file.
+    """
 
     async def run() -> T:
-        store = build_store(settings.engine)
+        store = build_store(settings.engine, read_only=read_only)
         await store.open()
         try:
             return await work(store)

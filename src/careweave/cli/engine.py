@@ -109,7 +109,7 @@ def messages_list(
     async def work(store: BaseStore) -> list:  # type: ignore[type-arg]
         return await store.list_messages(query)
 
-    found = with_store(settings, work)
+    found = with_store(settings, work, read_only=True)
     if as_json:
         print_json(found)
         return
@@ -136,7 +136,7 @@ def messages_show(
     async def work(store: BaseStore):  # type: ignore[no-untyped-def]
         return await store.lineage(message_id)
 
-    lineage = with_store(settings, work)
+    lineage = with_store(settings, work, read_only=True)
     if as_json:
         print_json(lineage)
         return
@@ -262,7 +262,7 @@ def deadletters_list(
             destination=destination, state=EffectState.DEAD, limit=limit
         )
 
-    dead = with_store(settings, work)
+    dead = with_store(settings, work, read_only=True)
     if as_json:
         print_json([{k: v for k, v in _effect_dict(e).items() if k != "payload"} for e in dead])
         return
@@ -289,7 +289,7 @@ def deadletters_count(config: Path | None = ConfigOption) -> None:
     async def work(store: BaseStore) -> dict[str, int]:
         return await store.counts()
 
-    print_json(with_store(settings, work))
+    print_json(with_store(settings, work, read_only=True))
 
 
 def demo(

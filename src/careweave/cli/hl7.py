@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from careweave.cli.send import send as send_command
 from careweave.codecs.hl7v2 import Message, field_name, parse_batch, parse_message, parse_path
 from careweave.exceptions import Hl7Error
 
@@ -97,3 +98,6 @@ def get(
     for message in _load(file):
         for path in paths:
             typer.echo(message.get_raw(path) if raw else message.get(path))
+
+
+app.command("send")(send_command)

@@ -11,12 +11,19 @@ from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
 SQLITE_FILE = "careweave.db"
 
 
-def build_store(config: EngineConfig) -> BaseStore:
-    """The store backend for ``config`` (not yet opened)."""
+def build_store(config: EngineConfig, *, read_only: bool = False) -> BaseStore:
+    """The store backend for ``config`` (not yet opened).
+
+    ``read_only`` opens SQLite for inspection beside a running engine (PostgreSQL needs no such mode).
+    """
     if config.database_url:
         from careweave.engine.store.postgres import PostgresConfig, PostgresStore
 
         return PostgresStore(PostgresConfig(url=config.database_url, schema=config.database_schema))
     return SqliteStore(
-        SqliteConfig(path=Path(config.data_dir) / SQLITE_FILE, synchronous=config.synchronous)
+        SqliteConfig(
+            path=Path(config.data_dir) / SQLITE_FILE,
+            synchronous=config.synchronous,
+            read_only=read_only,
+        )
     )

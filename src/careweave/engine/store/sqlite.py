@@ -62,6 +62,8 @@ class SqliteConfig:
     """Most jobs committed in one transaction (group commit)."""
     codec: PayloadCodec = field(default_factory=PlainCodec)
     """The payload codec (encryption at rest plugs in here)."""
+    read_only: bool = False
+    """Open for inspection only: no lock, no migration, no writes (works while an engine runs)."""
 
 
 class SqliteStore(BaseStore):
@@ -82,6 +84,13 @@ class SqliteStore(BaseStore):
     # -- lifecycle ------------------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
+        if self.config.read_only:
+            if not self.config.path.exists():
+                raise StoreError(f"no careweave database at {self.config.path}")
+            uri = f"{self.config.path.resolve().as_uri()}?mode=ro"
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30.0)
+            conn.execute("PRAGMA busy_timeout=30000")
+            return conn
         conn = sqlite3.connect(
             self.config.path, isolation_level=None, check_same_thread=False, timeout=30.0
         )
@@ -112,6 +121,8 @@ class SqliteStore(BaseStore):
 
     async def open(self) -> None:
         """Lock the file, start the writer, migrate, release leases of a previous run."""
+        if self.config.read_only:
+            return
         self.config.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock()
         self._writer = SqliteWriter(
@@ -142,6 +153,8 @@ class SqliteStore(BaseStore):
 
     async def _write(self, job: Callable[[sqlite3.Connection], T], *, durable: bool = True) -> T:
         if self._writer is None:
+            if self.config.read_only:
+                raise StoreError("the store was opened read-only")
             raise StoreError("the store is not open")
         result: T = await self._writer.run(job, durable=durable)
         return result
