@@ -45,6 +45,8 @@ class WorkerPolicy(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     """Seconds a lease lasts; a worker that dies lets its effects be reclaimed after this."""
     poll_interval: float = 0.05
     """Seconds between claims when idle (new local work wakes the worker at once)."""
+    claim_linger: float = 0.005
+    """Seconds a woken worker waits before claiming, so that one claim takes a burst's effects."""
     retry: RetryPolicy = msgspec.field(default_factory=RetryPolicy)
     """Retry policy."""
     circuit_breaker: BreakerPolicy = msgspec.field(default_factory=BreakerPolicy)
@@ -151,7 +153,9 @@ class DestinationWorker:
             if not effects:
                 if self.breaker.state.value == "half_open":
                     self.breaker.record_success()  # nothing to try: don't stay half-open forever
-                await self._sleep(idle)
+                if await self._sleep(idle) and self.policy.claim_linger > 0:
+                    # Woken by new work: let a few more effects arrive so one claim takes them all.
+                    await asyncio.sleep(self.policy.claim_linger)
                 continue
             for effect in effects:
                 await self._slots.acquire()
@@ -159,11 +163,14 @@ class DestinationWorker:
                 self._in_flight.add(task)
                 task.add_done_callback(self._in_flight.discard)
 
-    async def _sleep(self, seconds: float) -> None:
+    async def _sleep(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` for a wake-up; True when woken."""
         self._wake.clear()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(seconds):
                 await self._wake.wait()
+                return True
+        return False
 
     # -- delivering ---------------------------------------------------------------------------
 
