@@ -83,7 +83,8 @@ def _body(advice: RemittanceAdvice) -> TransactionBody:
     for plb in advice.provider_adjustments:
         segments.append(("PLB", [plb.provider_id, plb.fiscal_period, (plb.reason, plb.reference),
                                  _amount(plb.amount)]))  # fmt: skip
-    return TransactionBody("835", VERSION, segments)
+    # ST03 is "Not Used" in the 835 guide (unlike 837 and 999): it is left empty.
+    return TransactionBody("835", "", segments)
 
 
 def write_remittances(

@@ -1,0 +1,39 @@
+"""careweave.sandbox.rcm: a simulated revenue-cycle platform (charges API, billed accounts)."""
+
+from careweave.sandbox.rcm.api import (
+    AccountLine,
+    BatchResult,
+    BilledAccount,
+    BilledNotice,
+    ChargeBatch,
+    ChargeLine,
+    ChargeRecord,
+    Coverage,
+    EncounterUpdate,
+    LineResult,
+    PatientDemographics,
+)
+from careweave.sandbox.rcm.app import RcmSimulator
+from careweave.sandbox.rcm.claims import claim_for
+from careweave.sandbox.rcm.server import SimulatorServer
+from careweave.sandbox.rcm.state import RcmState, account_id_for, is_self_pay
+
+__all__ = [
+    "AccountLine",
+    "BatchResult",
+    "BilledAccount",
+    "BilledNotice",
+    "ChargeBatch",
+    "ChargeLine",
+    "ChargeRecord",
+    "Coverage",
+    "EncounterUpdate",
+    "LineResult",
+    "PatientDemographics",
+    "RcmSimulator",
+    "RcmState",
+    "SimulatorServer",
+    "account_id_for",
+    "claim_for",
+    "is_self_pay",
+]

@@ -1,0 +1,74 @@
+"""Serve a simulator's ASGI app over real HTTP with uvicorn, in a background thread."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+
+from careweave.exceptions import ConfigError
+
+
+class SimulatorServer:
+    """Runs *app* on a loopback port (a free one by default) in a daemon thread.
+
+    ::
+
+        with SimulatorServer(RcmSimulator().app) as server:
+            httpx.get(f"{server.base_url}/api/accounts")
+    """
+
+    def __init__(
+        self, app: Any, host: str = "127.0.0.1", port: int = 0, name: str = "simulator"
+    ) -> None:
+        self.app = app
+        self._host, self._port, self._name = host, port, name
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.base_url = ""
+
+    def start(self, timeout: float = 10.0) -> str:
+        """Start serving; return the base URL (``http://127.0.0.1:<port>``)."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self._host, self._port))
+        port = sock.getsockname()[1]
+        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="on")
+        server = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name=f"{self._name}-{port}", daemon=True
+        )
+        thread.start()
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                server.should_exit = True
+                sock.close()
+                raise ConfigError(f"the {self._name} did not start on {self._host}:{port}")
+            time.sleep(0.01)
+        self._server, self._thread = server, thread
+        self.base_url = f"http://{self._host}:{port}"
+        return self.base_url
+
+    def stop(self) -> None:
+        """Stop serving and wait for the thread."""
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=10)
+        self._server = self._thread = None
+
+    def __enter__(self) -> SimulatorServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
