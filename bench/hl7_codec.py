@@ -26,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import hl7
+
 from careweave.codecs.hl7v2 import parse_message
 from careweave.exceptions import Hl7ParseError
 
