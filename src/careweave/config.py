@@ -31,6 +31,7 @@ import msgspec
 
 from careweave.connectors.files import FileDestinationConfig
 from careweave.connectors.http import HttpDestinationConfig
+from careweave.connectors.http_source.config import HttpSourceConfig
 from careweave.connectors.null import NullDestinationConfig
 from careweave.engine.worker import WorkerPolicy
 from careweave.exceptions import ConfigError
@@ -101,7 +102,7 @@ class ChannelConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
 
     name: str
     """Unique channel name."""
-    source: MllpSourceConfig
+    source: MllpSourceConfig | HttpSourceConfig
     """Where messages come from."""
     format: str = "hl7v2"
     """How the message is decoded: ``hl7v2``, ``raw`` (and each format module's own, e.g. ``fhir``)."""

@@ -19,8 +19,36 @@ def _hl7v2_clinical() -> Mapper:
     return map_message
 
 
+def _x12_835_finance() -> Mapper:
+    from careweave.mappings.x12_remittance import map_remittances
+
+    return map_remittances
+
+
+def _x12_claim_status() -> Mapper:
+    from careweave.mappings.x12_claim_status import map_claim_status
+
+    return map_claim_status
+
+
+def _x12_revenue() -> Mapper:
+    from careweave.mappings.x12_claim_status import map_revenue_x12
+
+    return map_revenue_x12
+
+
+def _fhir_clinical() -> Mapper:
+    from careweave.mappings.fhir_clinical import map_fhir
+
+    return map_fhir
+
+
 MAPPINGS: dict[str, Callable[[], Mapper]] = {
     "hl7v2-clinical": _hl7v2_clinical,
+    "fhir-clinical": _fhir_clinical,
+    "x12-835-finance": _x12_835_finance,
+    "x12-claim-status": _x12_claim_status,
+    "x12-revenue": _x12_revenue,
 }
 
 

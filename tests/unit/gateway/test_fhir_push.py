@@ -13,6 +13,7 @@ from careweave.gateway.fhir_push import (
     Interaction,
     PushRequest,
     answer_push,
+    apply_prefer,
     dedup_key,
     inspect_push,
 )
@@ -174,3 +175,16 @@ def test_every_official_r4_example_is_accepted_as_a_create():
         kind = json.loads(raw)["resourceType"]
         inspection = inspect_push(_create(raw, kind))
         assert inspection.problem is None, (path.name, inspection.problem)
+
+
+def test_prefer_return_minimal_and_operation_outcome():
+    push = _create(PATIENT)
+    answer = answer_push(push, inspect_push(push), _ok(9), None, base_url=BASE)
+    minimal = apply_prefer(answer, "return=minimal", _ok(9))
+    assert (minimal.status, minimal.body) == (201, b"")
+    assert minimal.headers["Location"] == answer.headers["Location"]
+    info = json.loads(apply_prefer(answer, "return=OperationOutcome", _ok(9)).body)
+    assert info["issue"][0]["diagnostics"] == "stored as message 9 (processed)"
+    assert apply_prefer(answer, "", _ok(9)) is answer
+    refused = answer_push(_create(b"{x"), inspect_push(_create(b"{x")), _ok(9), None, base_url=BASE)
+    assert apply_prefer(refused, "return=minimal", _ok(9)) is refused

@@ -6,7 +6,7 @@ import msgspec
 import pytest
 
 from careweave.exceptions import FhirError
-from careweave.gateway.subscription_payload import parse_notification
+from careweave.gateway.subscription_payload import parse_notification, relative_reference
 from careweave.sandbox.ehr_fhir import EhrFhirSimulator, cardiology_case
 
 
@@ -87,3 +87,9 @@ def test_handshake_ping_and_classic_payloads():
 def test_a_notification_that_is_not_fhir_is_a_fhir_error(body):
     with pytest.raises(FhirError):
         parse_notification(body)
+
+
+def test_relative_reference():
+    assert relative_reference("http://ehr:8080/fhir/Patient/p1") == "Patient/p1"
+    assert relative_reference("https://ehr/fhir/Encounter/e1/_history/3") == "Encounter/e1"
+    assert relative_reference("Procedure/pr1") == "Procedure/pr1"
