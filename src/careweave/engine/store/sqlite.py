@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import msgspec
+
 from careweave.engine.records import (
     CaseState,
     DeliveryAttempt,
@@ -38,6 +40,7 @@ from careweave.engine.store import cases_sql, rows
 from careweave.engine.store.base import BaseStore
 from careweave.engine.store.codec import PayloadCodec, PlainCodec
 from careweave.engine.store.migrations import load_migrations, split_statements
+from careweave.engine.store.sqlite_leases import LeaseTable
 from careweave.engine.store.sqlite_writer import SqliteWriter
 from careweave.exceptions import MigrationError, NotFoundError, StoreError
 
@@ -80,6 +83,10 @@ class SqliteStore(BaseStore):
         )
         self._reader_conn: sqlite3.Connection | None = None
         self._lock_fd: int | None = None
+        self._leases = LeaseTable()
+        self._epoch = 0
+        self._released: dict[int, int] = {}
+        self._claims_running: list[int] = []
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -262,81 +269,103 @@ class SqliteStore(BaseStore):
     async def claim_effects(
         self, destination: str, *, worker: str, limit: int, lease: float, now: dt.datetime
     ) -> list[Effect]:
-        """Lease the due heads of each ordering key."""
+        """Lease the due heads of each ordering key (a read: leases live in memory)."""
         now_ts = _ts(now)
+        leases = self._leases
+        scan = limit + len(leases)  # leased rows are still pending in the file: look past them
 
         def job(conn: sqlite3.Connection) -> list[Effect]:
-            ids = [
-                r[0]
-                for r in conn.execute(
-                    f"""
-                    SELECT e.id FROM effects e
-                    WHERE e.destination = ? AND e.state IN {_OPEN}
-                      AND ((e.state = 'pending' AND e.next_attempt_at <= ?)
-                           OR (e.state = 'in_flight' AND e.locked_until < ?))
-                      AND (e.ordering_key IS NULL OR NOT EXISTS (
-                          SELECT 1 FROM effects p
-                          WHERE p.destination = e.destination AND p.ordering_key = e.ordering_key
-                            AND p.state IN {_OPEN} AND p.id < e.id))
-                    ORDER BY e.id LIMIT ?
-                    """,
-                    (destination, now_ts, now_ts, limit),
-                )
-            ]
-            if not ids:
-                return []
-            marks = ",".join("?" * len(ids))
-            conn.execute(
-                f"UPDATE effects SET state = 'in_flight', locked_by = ?, locked_until = ?, "
-                f"attempts = attempts + 1 WHERE id IN ({marks})",
-                (worker, now_ts + lease, *ids),
+            cur = conn.execute(
+                f"""
+                {rows.EFFECT_SELECT} e
+                WHERE e.destination = ? AND e.state = 'pending' AND e.next_attempt_at <= ?
+                  AND (e.ordering_key IS NULL OR NOT EXISTS (
+                      SELECT 1 FROM effects p
+                      WHERE p.destination = e.destination AND p.ordering_key = e.ordering_key
+                        AND p.state IN {_OPEN} AND p.id < e.id))
+                ORDER BY e.id LIMIT ?
+                """,
+                (destination, now_ts, scan),
             )
-            cur = conn.execute(f"{rows.EFFECT_SELECT} WHERE id IN ({marks}) ORDER BY id", ids)
             return [rows.effect_from_row(r, self._codec) for r in cur]
 
-        return await self._write(job, durable=False)
+        # A query that started before an outcome was committed may still see that effect pending:
+        # skip effects released after this query began (see complete_effects).
+        start = self._epoch
+        self._claims_running.append(start)
+        try:
+            found = await self._read(job)
+        finally:
+            self._claims_running.remove(start)
+        released_since = {k for k, v in self._released.items() if v > start}
+        oldest = min(self._claims_running, default=self._epoch)
+        self._released = {k: v for k, v in self._released.items() if v > oldest}
+        claimed: list[Effect] = []
+        for effect in found:
+            if leases.held(effect.id, now_ts) or effect.id in released_since:
+                continue
+            attempt = leases.take(effect.id, worker, now_ts + lease, effect.attempts)
+            claimed.append(
+                msgspec.structs.replace(effect, state=EffectState.IN_FLIGHT, attempts=attempt)
+            )
+            if len(claimed) == limit:
+                break
+        return claimed
 
     async def complete_effects(self, outcomes: Sequence[EffectOutcome]) -> int:
-        """Record each attempt and move its effect on."""
+        """Record each attempt and move its effect on; a worker that lost its lease is ignored."""
+        current: list[EffectOutcome] = []
+        seen: set[int] = set()
+        for o in outcomes:  # one outcome per effect, and only from the worker holding it
+            effect_id = o.attempt.effect_id
+            if effect_id not in seen and self._leases.holder(effect_id) == o.worker:
+                seen.add(effect_id)
+                current.append(o)
 
         def job(conn: sqlite3.Connection) -> int:
-            applied = 0
-            for outcome in outcomes:
+            for outcome in current:
                 a = outcome.attempt
                 state, next_at = rows.next_state(outcome)
-                cur = conn.execute(
-                    "UPDATE effects SET state = ?, next_attempt_at = COALESCE(?, next_attempt_at), "
-                    "last_error = ?, locked_by = NULL, locked_until = NULL "
-                    "WHERE id = ? AND locked_by = ? AND state = 'in_flight'",
+                conn.execute(
+                    "UPDATE effects SET state = ?, attempts = ?, "
+                    "next_attempt_at = COALESCE(?, next_attempt_at), last_error = ? "
+                    "WHERE id = ? AND state = 'pending'",
                     (
                         state.value,
+                        a.attempt,
                         _ts(next_at) if next_at else None,
                         a.error,
                         a.effect_id,
-                        outcome.worker,
                     ),
                 )
-                if cur.rowcount != 1:
-                    continue
-                applied += 1
-                conn.execute(
-                    "INSERT INTO attempts (effect_id, attempt, worker, started_at, finished_at, "
-                    "outcome, status, response, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            conn.executemany(
+                "INSERT INTO attempts (effect_id, attempt, worker, started_at, finished_at, "
+                "outcome, status, response, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
                     (
-                        a.effect_id,
-                        a.attempt,
-                        outcome.worker,
-                        _ts(a.started_at),
-                        _ts(a.finished_at),
-                        a.outcome.value,
-                        a.status,
-                        a.response,
-                        a.error,
-                    ),
-                )
-            return applied
+                        o.attempt.effect_id,
+                        o.attempt.attempt,
+                        o.worker,
+                        _ts(o.attempt.started_at),
+                        _ts(o.attempt.finished_at),
+                        o.attempt.outcome.value,
+                        o.attempt.status,
+                        o.attempt.response,
+                        o.attempt.error,
+                    )
+                    for o in current
+                ],
+            )
+            return len(current)
 
-        return await self._write(job, durable=False)
+        if not current:
+            return 0
+        applied = await self._write(job, durable=False)
+        self._epoch += 1
+        for outcome in current:  # only now: until the outcome is written the effect looks pending
+            self._leases.release(outcome.attempt.effect_id)
+            self._released[outcome.attempt.effect_id] = self._epoch
+        return applied
 
     async def requeue_effects(
         self, effect_ids: Sequence[int], *, reason: str, now: dt.datetime
