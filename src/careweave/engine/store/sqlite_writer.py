@@ -1,10 +1,10 @@
 """Group commit for SQLite: one writer thread, one connection, one transaction per batch.
 
 Callers submit jobs (functions of a connection) from the event loop. The writer takes every job
-that is waiting, up to ``max_batch``, runs each inside a savepoint of one transaction, commits once
+that is waiting, up to ``max_batch``, runs them all in one transaction and commits once
 (one fsync for the whole batch at ``synchronous=FULL``), and only then resolves the callers'
-futures. A job that raises is rolled back to its savepoint alone; its neighbours in the batch
-still commit.
+futures. When a job raises, the batch is rolled back and each job runs again in a transaction
+of its own, so only the failing one fails and its neighbours still commit.
 
 Jobs that need not survive a power loss (leases and delivery outcomes: a lost one only means an
 idempotent re-delivery) are submitted with ``durable=False``; a batch made only of those commits with
@@ -111,6 +111,37 @@ class SqliteWriter:
                 batch.append(nxt)
             self._run_batch(conn, batch)
 
+    @staticmethod
+    def _all_or_nothing(
+        conn: sqlite3.Connection, batch: list[_Pending]
+    ) -> list[tuple[asyncio.Future[Any], Any, BaseException | None]]:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            values: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = [
+                (future, job(conn), None) for job, future, _loop, _durable in batch
+            ]
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.rollback()
+            raise
+        return values
+
+    @staticmethod
+    def _alone(
+        conn: sqlite3.Connection, pending: _Pending
+    ) -> tuple[asyncio.Future[Any], Any, BaseException | None]:
+        job, future, _loop, _durable = pending
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            value = job(conn)
+            conn.execute("COMMIT")
+        except Exception as exc:
+            if conn.in_transaction:
+                conn.rollback()
+            return future, None, _as_store_error(exc)
+        return future, value, None
+
     def _run_batch(self, conn: sqlite3.Connection, batch: list[_Pending]) -> None:
         results: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
         relax = not any(durable for *_rest, durable in batch)
@@ -118,24 +149,12 @@ class SqliteWriter:
             conn.execute(f"PRAGMA synchronous={'NORMAL' if relax else self._synchronous}")
             self._relaxed = relax
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            for job, future, _loop, _durable in batch:
-                conn.execute("SAVEPOINT job")
-                try:
-                    value = job(conn)
-                except Exception as exc:
-                    conn.execute("ROLLBACK TO job")
-                    conn.execute("RELEASE job")
-                    results.append((future, None, _as_store_error(exc)))
-                else:
-                    conn.execute("RELEASE job")
-                    results.append((future, value, None))
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            if conn.in_transaction:
-                conn.rollback()
-            error = StoreError(f"SQLite commit failed: {exc}")
-            results = [(future, None, error) for _job, future, _loop, _durable in batch]
+            results = self._all_or_nothing(conn, batch)
+        except Exception:
+            # One job failed (or the commit did): the batch was rolled back whole. Run each job
+            # in its own transaction so that only the failing one fails. Rare, so the common path
+            # pays for no savepoints.
+            results = [self._alone(conn, pending) for pending in batch]
         self.batches += 1
         self.jobs_done += len(batch)
         by_loop: dict[asyncio.AbstractEventLoop, list[Any]] = {}
@@ -149,6 +168,8 @@ class SqliteWriter:
 
 
 def _as_store_error(exc: Exception) -> BaseException:
+    if isinstance(exc, sqlite3.Error):
+        return StoreError(f"SQLite failed: {exc}")
     if isinstance(exc, CareweaveError):
         return exc
     return StoreError(f"{type(exc).__name__}: {exc}")
