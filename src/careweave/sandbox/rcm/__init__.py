@@ -15,8 +15,8 @@ from careweave.sandbox.rcm.api import (
 )
 from careweave.sandbox.rcm.app import RcmSimulator
 from careweave.sandbox.rcm.claims import claim_for
-from careweave.sandbox.rcm.server import SimulatorServer
 from careweave.sandbox.rcm.state import RcmState, account_id_for, is_self_pay
+from careweave.sandbox.serving import SimulatorServer
 
 __all__ = [
     "AccountLine",

@@ -1,4 +1,8 @@
-"""Serve a simulator's ASGI app over real HTTP with uvicorn, in a background thread."""
+"""Serve a simulator's ASGI app over real HTTP with uvicorn, in a background thread.
+
+Every simulator (EHR FHIR, revenue-cycle platform, clearinghouse, cloud ERP) runs this way in tests
+and in the demo: a real socket on loopback, a free port by default.
+"""
 
 from __future__ import annotations
 
@@ -23,12 +27,19 @@ class SimulatorServer:
     """
 
     def __init__(
-        self, app: Any, host: str = "127.0.0.1", port: int = 0, name: str = "simulator"
+        self,
+        app: Any,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        name: str = "simulator",
+        **uvicorn_options: Any,
     ) -> None:
         self.app = app
         self._host, self._port, self._name = host, port, name
+        self._options = {"log_level": "warning", "lifespan": "on", **uvicorn_options}
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self.port = port
         self.base_url = ""
 
     def start(self, timeout: float = 10.0) -> str:
@@ -37,7 +48,7 @@ class SimulatorServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self._host, self._port))
         port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="on")
+        config = uvicorn.Config(self.app, access_log=False, **self._options)
         server = uvicorn.Server(config)
         thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name=f"{self._name}-{port}", daemon=True
@@ -51,6 +62,7 @@ class SimulatorServer:
                 raise ConfigError(f"the {self._name} did not start on {self._host}:{port}")
             time.sleep(0.01)
         self._server, self._thread = server, thread
+        self.port = int(port)
         self.base_url = f"http://{self._host}:{port}"
         return self.base_url
 
