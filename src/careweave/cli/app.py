@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from careweave.cli import cases, engine, erp, fhir, hl7, x12
+from careweave.cli import cases, engine, erp, fhir, hl7, revenue, x12
 
 app = typer.Typer(
     name="careweave",
@@ -26,6 +26,7 @@ app.add_typer(x12.app, name="x12")
 app.add_typer(fhir.app, name="fhir")
 app.add_typer(erp.crosswalk_app, name="crosswalk")
 app.add_typer(erp.erp_app, name="erp")
+app.add_typer(revenue.app, name="revenue")
 
 
 def main() -> None:

@@ -60,5 +60,16 @@ def _load_builtin_flows() -> None:
         importlib.import_module(module)
 
 
-BUILTIN_FLOW_MODULES: list[str] = []
+BUILTIN_FLOW_MODULES: list[str] = [
+    f"careweave.flows.{m}"
+    for m in ("supply_to_replenish", "cost_allocation", "finance_posting", "month_end_close")
+] + [
+    f"careweave.flows.{m}"
+    for m in (
+        "patient_to_billing",
+        "remittance_posting",
+        "denial_to_adjustment",
+        "claim_rejections",
+    )
+]
 """Modules that call :func:`register_flow` on import; each flow module adds itself here."""

@@ -8,10 +8,7 @@ from decimal import Decimal
 
 from careweave.codecs.hl7v2 import parse_message
 from careweave.erp.ledger import LedgerLine
-from careweave.erp.reconciliation import RevenueCycleLine
-from careweave.flows.cost_allocation import charge_amount, charge_day, department_of
 from careweave.mappings.hl7v2_clinical import map_message
-from careweave.masterdata import CostCenterMap
 from careweave.model.charges import ChargeCaptured
 from careweave.model.supplies import SupplyUsed
 from careweave.sandbox.ehr import GeneratedMessage
@@ -29,29 +26,6 @@ def events_of(messages: list[GeneratedMessage]) -> tuple[list[SupplyUsed], list[
             elif isinstance(event, ChargeCaptured):
                 charges.setdefault(event.idempotency_key, event)
     return list(supplies.values()), list(charges.values())
-
-
-def revenue_cycle_lines(
-    charges: list[ChargeCaptured], cost_centers: CostCenterMap
-) -> list[RevenueCycleLine]:
-    """The revenue cycle's view of the charges: amount per entity, day and service line."""
-    lines = []
-    for charge in charges:
-        amount = charge_amount(charge)
-        day = charge_day(charge)
-        where = cost_centers.lookup(department_of(charge), day)
-        if amount is None or where is None:
-            continue
-        lines.append(
-            RevenueCycleLine(
-                entity=where.entity,
-                day=day,
-                service_line=where.service_line,
-                amount=amount,
-                reference=charge.idempotency_key,
-            )
-        )
-    return lines
 
 
 def ledger_from_erp(journals: list[JournalRecord]) -> list[LedgerLine]:

@@ -29,6 +29,7 @@ from careweave.masterdata import (
 )
 from careweave.model.care import Code, Provider
 from careweave.model.charges import ChargeCaptured, Money, TransactionType
+from careweave.model.clinical import CancelledAction, VisitCancelled
 from careweave.model.finance import (
     ClaimDenied,
     ClaimPaid,
@@ -222,3 +223,47 @@ def test_remittance_events_post_cash_adjustments_denials_and_write_offs() -> Non
     assert nothing.effects == []
     with pytest.raises(ValidationError, match="no payment date"):
         f.run(msgspec.structs.replace(plb, remitted_on=None), FlowOutput())
+
+
+def test_a_cancelled_admission_reverses_its_supply_cost_on_the_cancel_day() -> None:
+    f = cost_flow()
+    used = FlowOutput()
+    f.run(supply(quantity=Decimal(2)), used)
+    original = journal_of(used)
+    cancelled = FlowOutput()
+    event = VisitCancelled(
+        idempotency_key="cancel:1",
+        occurred_at=dt.datetime(2025, 3, 4, 8, 0, tzinfo=dt.UTC),
+        patient=supply().patient,
+        encounter=supply().encounter,
+        cancelled=CancelledAction.ADMISSION,
+    )
+    f.run(event, cancelled)
+    reversal = journal_of(cancelled)
+    assert reversal.business_key == f"journal:reversal:{original.business_key}"
+    assert reversal.posting_date == dt.date(2025, 3, 4)
+    for account in (C.supply_expense, C.inventory):
+        assert total(reversal, "RBH01", account) == -total(original, "RBH01", account) != 0
+    again = FlowOutput()
+    f.run(event, again)
+    assert again.effects == []  # reversed once
+
+
+class Payees:
+    def entity(self, payee: str) -> str:
+        return {"1234567893": "RBH01"}.get(payee, payee)
+
+
+def test_the_payee_maps_to_its_entity_and_claims_post_in_parallel() -> None:
+    f = FinancePostingFlow(calendar=PeriodCalendar(), book=LedgerBook(), payees=Payees())
+    paid = ClaimPaid(
+        idempotency_key="835:paid:9", entity="1234567893", payer_id="P", trace_number="T",
+        remitted_on=dt.date(2025, 3, 20), claim_id="C9", amount=Decimal("10"),
+        claim_status="1", charge_amount=Decimal("10"),
+    )  # fmt: skip
+    out = FlowOutput()
+    f.run(paid, out)
+    journal = journal_of(out)
+    assert journal.entity == "RBH01"
+    assert {ln.segments.entity for ln in journal.lines} == {"RBH01"}
+    assert out.effects[0].ordering_key == "remittance:P:T:C9"

@@ -14,9 +14,11 @@ from collections import Counter
 from pathlib import Path
 
 from careweave.engine.records import EffectState
+from careweave.erp.charge_facts import revenue_cycle_lines
 from careweave.erp.close import close_report
 from careweave.erp.periods import Period
 from careweave.erp.reconciliation import reconcile
+from careweave.erp.recovery import rebuild
 from careweave.flows.supply_to_replenish import encounter_key
 from careweave.masterdata import ChartOfAccounts
 from careweave.sandbox.ehr import EhrScenarioConfig, generate_scenario
@@ -26,7 +28,6 @@ from tests.integration.erp_flows.expectations import (
     events_of,
     intercompany_by_period,
     ledger_from_erp,
-    revenue_cycle_lines,
     unbalanced,
 )
 from tests.integration.erp_flows.harness import erp_day
@@ -81,6 +82,19 @@ async def test_a_sandbox_day_reaches_the_erp_once_and_reconciles(tmp_path: Path)
         for (location_id, item_number), used in expected.items():
             assert state.on_hand(item_number, location_id) == OPENING_STOCK - used
             assert books.position.on_hand(location_id, item_number) == OPENING_STOCK - used
+        # A restarted process rebuilds the same views from the store's effects.
+        opening = dict.fromkeys(expected, OPENING_STOCK)
+        book, position = await rebuild(day.store, "erp", opening)
+        assert {j.business_key for j in book.journals()} == {
+            j.business_key for j in books.book.journals()
+        }
+        for location_id, item_number in expected:
+            assert position.on_hand(location_id, item_number) == books.position.on_hand(
+                location_id, item_number
+            )
+            assert position.on_order(location_id, item_number) == books.position.on_order(
+                location_id, item_number
+            )
         requisitions = state.requisitions()
         assert requisitions and all(r.reason == "par" for r in requisitions)
 

@@ -1,0 +1,125 @@
+"""Month-end close as a flow: a close request accrues unbilled revenue and locks the period.
+
+A close request is an inbound message like any other (``{"period": "2025-03", "requested_by":
+"controller"}`` on a channel of format ``erp-close-request``), so it is stored, traced and
+replayable, and its journals are engine effects: durable, retried and posted once (their keys are
+``journal:unbilled-accrual:{entity}:{period}``). After the accrual is queued the period is closed:
+every later posting dated in it goes to the next open period, with the reason recorded.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from careweave.config import ChannelConfig
+from careweave.connectors.erp.destination import JOURNAL
+from careweave.engine.channel import Envelope, Step
+from careweave.engine.flow_api import FlowOutput
+from careweave.erp.close import unbilled_accruals
+from careweave.erp.ledger import LedgerBook
+from careweave.erp.periods import Period, PeriodCalendar
+from careweave.exceptions import MappingError
+from careweave.flows.base import BaseFlow
+from careweave.flows.registry import FlowContext, register_flow
+from careweave.masterdata.cost_centers import ChartOfAccounts
+from careweave.model.base import BusinessEvent
+
+CLOSE_REQUEST_FORMAT = "erp-close-request"
+
+
+class PeriodCloseRequested(BusinessEvent, frozen=True, kw_only=True):
+    """Someone asked to close an accounting period."""
+
+    period: str
+    """``YYYY-MM``."""
+    requested_by: str = ""
+    entities: tuple[str, ...] = ()
+    """Entities to accrue for (all that careweave posted for when empty)."""
+
+
+class _CloseRequest(msgspec.Struct, frozen=True, kw_only=True):
+    period: str
+    requested_by: str = ""
+    entities: tuple[str, ...] = ()
+
+
+def decode_close_request(envelope: Envelope) -> None:
+    """Decode step: the JSON close request into a :class:`PeriodCloseRequested` event."""
+    try:
+        request = msgspec.json.decode(envelope.message.raw, type=_CloseRequest)
+    except msgspec.DecodeError as exc:
+        raise MappingError(f"close request: {exc}") from exc
+    period = Period.parse(request.period)
+    envelope.decoded = request
+    envelope.ordering_key = "period-close"
+    envelope.events.append(
+        PeriodCloseRequested(
+            idempotency_key=f"close:{period.key}",
+            period=period.key,
+            requested_by=request.requested_by,
+            entities=request.entities,
+        )
+    )
+
+
+def close_request_step(config: ChannelConfig) -> Step:
+    """The decode-step factory the engine's ``DECODE_STEPS`` takes for close-request channels."""
+    return decode_close_request
+
+
+class MonthEndCloseFlow(BaseFlow):
+    """Accrues unbilled revenue for the period and closes it."""
+
+    name = "month-end-close"
+    handles = (PeriodCloseRequested,)
+
+    def __init__(
+        self,
+        *,
+        calendar: PeriodCalendar,
+        book: LedgerBook,
+        chart: ChartOfAccounts | None = None,
+        destination: str = "erp",
+    ) -> None:
+        self.calendar = calendar
+        self.book = book
+        self.chart = chart or ChartOfAccounts()
+        self.destination = destination
+
+    def run(self, event: BusinessEvent, out: FlowOutput) -> None:
+        """Queue the accrual journals, then stop postings into the period."""
+        if not isinstance(event, PeriodCloseRequested):
+            return
+        period = Period.parse(event.period)
+        for journal in unbilled_accruals(self.book, period, self.chart, event.entities):
+            self.book.record(journal)
+            out.send(
+                self.destination,
+                journal.business_key,
+                journal,
+                ordering_key=f"gl:{journal.entity}",
+                content_type=JOURNAL,
+            )
+        self.calendar.close(period)
+
+
+def install_close_format() -> None:
+    """Teach the engine the ``erp-close-request`` channel format (idempotent)."""
+    from careweave.engine.runtime import DECODE_STEPS
+
+    DECODE_STEPS.setdefault(CLOSE_REQUEST_FORMAT, close_request_step)
+
+
+def _build(ctx: FlowContext) -> MonthEndCloseFlow:
+    chart = ctx.services.get("chart")
+    destination = ctx.services.get("erp_destination", "erp")
+    return MonthEndCloseFlow(
+        calendar=ctx.service("calendar", PeriodCalendar),
+        book=ctx.service("ledger", LedgerBook),
+        chart=chart if isinstance(chart, ChartOfAccounts) else None,
+        destination=destination if isinstance(destination, str) else "erp",
+    )
+
+
+register_flow("month-end-close", _build)
+install_close_format()
