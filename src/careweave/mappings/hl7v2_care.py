@@ -12,8 +12,10 @@ Supplies and implants arrive in the field in three shapes; careweave supports al
 3. **ZSU segment** (careweave's Z-segment, for senders without either): after an FT1 it
    completes that line's supply, after a PR1 it is an item used in that procedure::
 
-       ZSU|set id|item (CWE)|quantity|unit (CWE)|lot|serial|UDI|GTIN|catalog number|
-          manufacturer|consigned (Y/N)|implanted (Y/N)|location (PL)|used at (DTM)
+       ZSU|set id|item (CWE)|quantity|unit (CWE)|lot|serial|UDI|GTIN|
+          manufacturer^catalog number|implanted (Y/N)|expiry (DT)|FT1 set id|consigned (Y/N)
+
+   The location is the FT1's (FT1-16) or the visit's.
 
 A PRT or ZSU is attached to the nearest PR1/FT1 before it; any segment other than PRT, ROL,
 NTE, OBX or a Z-segment ends that attachment.
@@ -180,7 +182,7 @@ def supply_from_zsu(
     item = v.cwe(zsu, 2) or fallback
     if item is None:
         raise MappingError(f"ZSU after {anchor}: ZSU-2 item code is missing")
-    used_at = v.dtm(zsu, "14.1")
+    used_at = ctx.occurred_at
     return _supply(
         ctx,
         f"{anchor}:zsu={v.text(zsu, '1') or '1'}",
@@ -191,14 +193,14 @@ def supply_from_zsu(
         serial_number=v.text(zsu, "6"),
         udi=v.text(zsu, "7"),
         gtin=v.text(zsu, "8"),
-        catalog_number=v.text(zsu, "9"),
-        manufacturer=v.text(zsu, "10"),
-        consigned=_flag(v.text(zsu, "11")),
-        implanted=_flag(v.text(zsu, "12")),
-        location=v.pl(zsu, 13),
+        manufacturer=v.text(zsu, "9.1"),
+        catalog_number=v.text(zsu, "9.2"),
+        implanted=_flag(v.text(zsu, "10")),
+        consigned=_flag(v.text(zsu, "13")),
+        location=None,
         procedure_id=procedure_id,
         used_at=used_at,
-        occurred_at=used_at or ctx.occurred_at,
+        occurred_at=used_at,
     )
 
 

@@ -121,7 +121,7 @@ def test_pacemaker_case_with_prt_device_and_supply_charge_with_zsu():
             },
         )
         + "ZSU|1|PM-100^Pacemaker^IM|1|EA|LOT7|SER42|"
-        "(01)00812345678901(17)261231(10)LOT7(21)SER42|00812345678901|CAT-9|Acme|Y|Y\r"
+        "(01)00812345678901(17)261231(10)LOT7(21)SER42|00812345678901|Acme^CAT-9|Y|20261231|1|Y\r"
     )
     events = map_message(parse_message(_msg("DFT^P03^DFT_P03", body)))
     kinds = [type(e).__name__ for e in events]
@@ -147,6 +147,7 @@ def test_pacemaker_case_with_prt_device_and_supply_charge_with_zsu():
     # The ZSU completed the FT1's own supply rather than adding a second one.
     assert isinstance(supply, SupplyUsed)
     assert supply.consigned is True and supply.implanted is True
+    assert (supply.manufacturer, supply.catalog_number) == ("Acme", "CAT-9")
     assert supply.udi and supply.udi.startswith("(01)00812345678901")
     assert supply.location is not None and supply.location.point_of_care == "CATH"
 
