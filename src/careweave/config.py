@@ -77,8 +77,34 @@ class MllpDestinationConfig(
     """Seconds to wait for the ACK."""
 
 
+class ErpDestinationConfig(
+    msgspec.Struct,
+    frozen=True,
+    kw_only=True,
+    forbid_unknown_fields=True,
+    tag="erp",
+    tag_field="type",
+):
+    """The cloud ERP's REST API as a destination (journals, inventory, requisitions, POs)."""
+
+    base_url: str
+    """The ERP's base URL."""
+    client_id: str
+    """OAuth2 client id."""
+    secret_env: str = "CAREWEAVE_ERP_SECRET"  # noqa: S105 - the name of a variable, not a secret
+    """Environment variable holding the OAuth2 client secret (never in the settings file)."""
+    api_version: Literal["v1", "v2"] = "v2"
+    """ERP API version: moving from v1 to v2 is this one setting."""
+    rate_limit: float = 20.0
+    """Requests per second the ERP allows this client."""
+
+
 DestinationConnector = (
-    HttpDestinationConfig | FileDestinationConfig | NullDestinationConfig | MllpDestinationConfig
+    HttpDestinationConfig
+    | FileDestinationConfig
+    | NullDestinationConfig
+    | MllpDestinationConfig
+    | ErpDestinationConfig
 )
 
 
@@ -89,8 +115,9 @@ class DestinationConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
     """Unique across the configuration; names the queue."""
     connector: DestinationConnector
     """Where and how to deliver."""
-    payload: Literal["raw", "events"] = "raw"
-    """``raw`` forwards the inbound message; ``events`` sends each canonical event as JSON."""
+    payload: Literal["raw", "events", "none"] = "raw"
+    """``raw`` forwards the inbound message; ``events`` sends each canonical event as JSON;
+    ``none``: only flows send here (journals, inventory movements)."""
     event_types: list[str] = msgspec.field(default_factory=list)
     """With ``payload = "events"``: the event types to send (all when empty)."""
     worker: WorkerPolicy = msgspec.field(default_factory=WorkerPolicy)

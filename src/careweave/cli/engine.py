@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import os
 import signal
 from collections.abc import Coroutine
 from pathlib import Path
@@ -55,7 +56,7 @@ def run(config: Path | None = ConfigOption) -> None:
     async def main() -> None:
         store = build_store(settings.engine)
         await store.open()
-        engine = Engine(settings, store)
+        engine = Engine(settings, store, secrets=os.environ)
         await engine.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -18,7 +18,13 @@ import structlog
 
 from careweave.codecs.hl7v2.ack import AckCode, build_ack
 from careweave.codecs.hl7v2.header import MessageHeader, parse_header
-from careweave.config import ChannelConfig, DestinationConfig, MllpDestinationConfig, Settings
+from careweave.config import (
+    ChannelConfig,
+    DestinationConfig,
+    ErpDestinationConfig,
+    MllpDestinationConfig,
+    Settings,
+)
 from careweave.connectors.base import BaseDestination
 from careweave.connectors.files import FileDestination, FileDestinationConfig
 from careweave.connectors.http import HttpDestination, HttpDestinationConfig
@@ -56,8 +62,10 @@ def new_trace_id() -> str:
     return f"{_trace_rng.getrandbits(128):032x}"
 
 
-def build_connector(config: DestinationConfig) -> BaseDestination:
-    """The connector for a destination's settings."""
+def build_connector(
+    config: DestinationConfig, secrets: Mapping[str, str] | None = None
+) -> BaseDestination:
+    """The connector for a destination's settings (``secrets``: where ``*_env`` names are read)."""
     c = config.connector
     if isinstance(c, HttpDestinationConfig):
         return HttpDestination(c)
@@ -69,6 +77,23 @@ def build_connector(config: DestinationConfig) -> BaseDestination:
         from careweave.connectors.mllp_destination import MllpDestination
 
         return MllpDestination(c.host, c.port, ack_timeout=c.ack_timeout)
+    if isinstance(c, ErpDestinationConfig):
+        from careweave.connectors.erp import ErpConfig, ErpConnector, ErpDestination
+
+        secret = (secrets or {}).get(c.secret_env)
+        if not secret:
+            raise ConfigError(f"destination {config.name}: set {c.secret_env} to the ERP secret")
+        return ErpDestination(
+            ErpConnector(
+                ErpConfig(
+                    base_url=c.base_url,
+                    client_id=c.client_id,
+                    secret=secret,
+                    api_version=c.api_version,
+                    rate_limit=c.rate_limit,
+                )
+            )
+        )
     raise ConfigError(f"destination {config.name}: unsupported connector {c!r}")
 
 
@@ -113,6 +138,7 @@ def build_channel(config: ChannelConfig, flows: Sequence[Flow] = ()) -> Channel:
     routes = [
         Route(destination=d.name, payload=d.payload, event_types=tuple(d.event_types))
         for d in config.destinations
+        if d.payload != "none"
     ]
     return Channel(
         config.name, steps=steps, routes=routes, flows=flows, content_type=HL7_CONTENT_TYPE
@@ -131,6 +157,7 @@ class Engine:
         clock: Clock | None = None,
         connectors: Mapping[str, BaseDestination] | None = None,
         flow_context: FlowContext | None = None,
+        secrets: Mapping[str, str] | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -149,7 +176,7 @@ class Engine:
         overrides = dict(connectors or {})
         for channel in settings.channels:
             for dest in channel.destinations:
-                connector = overrides.get(dest.name) or build_connector(dest)
+                connector = overrides.get(dest.name) or build_connector(dest, secrets)
                 self.workers[dest.name] = DestinationWorker(
                     store,
                     dest.name,

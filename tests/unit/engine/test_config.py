@@ -50,3 +50,43 @@ def test_errors_name_where_the_problem_is(text: str, expected: str) -> None:
     with pytest.raises(ConfigError) as err:
         parse_settings(text)
     assert expected in str(err.value)
+
+
+def test_erp_destination_takes_its_secret_from_the_environment_only() -> None:
+    from careweave.connectors.erp import ErpDestination
+    from careweave.engine.runtime import build_connector
+
+    text = """
+[[channels]]
+name = "ehr"
+source = { type = "mllp", port = 0 }
+[[channels.destinations]]
+name = "erp"
+payload = "none"
+connector = { type = "erp", base_url = "http://erp.example", client_id = "cw", api_version = "v1" }
+"""
+    dest = parse_settings(text).channels[0].destinations[0]
+    with pytest.raises(ConfigError, match="CAREWEAVE_ERP_SECRET"):
+        build_connector(dest, {})
+    connector = build_connector(dest, {"CAREWEAVE_ERP_SECRET": "s3cret"})
+    assert isinstance(connector, ErpDestination)
+    assert connector.connector.config.api_version == "v1"
+
+
+def test_a_flow_only_destination_gets_no_route() -> None:
+    from careweave.engine.runtime import build_channel
+
+    text = """
+[[channels]]
+name = "ehr"
+source = { type = "mllp", port = 0 }
+[[channels.destinations]]
+name = "erp"
+payload = "none"
+connector = { type = "null" }
+[[channels.destinations]]
+name = "archive"
+connector = { type = "null" }
+"""
+    channel = build_channel(parse_settings(text).channels[0])
+    assert [r.destination for r in channel.routes] == ["archive"]
