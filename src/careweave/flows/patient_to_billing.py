@@ -1,0 +1,356 @@
+"""patient-to-billing: captured charges go to the revenue-cycle platform, or to revenue integrity.
+
+For each ``ChargeCaptured``: the charge line is completed from the billing references (entity,
+claim form, revenue code, place of service, NPIs), validated, then recorded in the charge ledger
+(duplicates, credits netted against their charge). A valid charge or credit is an effect to the
+``revenue-cycle`` destination with the charge's business identity as its line key, preceded (once
+per encounter) by the encounter's registration with patient and coverage. An invalid, duplicate or
+unmatched line is parked on an exception case owned by revenue integrity; the other lines of the
+message go on. A ``VisitCancelled`` credits every open charge of the visit; a
+``PatientDischarged`` marks the encounter discharged, which lets its account be billed.
+
+Every routed line is recorded as a derived :class:`ChargeRouted` event with its charge lag, and a
+late charge (captured after the lag policy allows) is flagged on it.
+
+The ledger lives in the flow instance (one engine process): a restart forgets which charges it
+saw, so a duplicate sent across a restart reaches the platform, which refuses a repeated line key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import ClassVar
+
+import msgspec
+
+from careweave.connectors.rcm import (
+    CHARGE_CONTENT_TYPE,
+    ENCOUNTER_CONTENT_TYPE,
+    RcmChargeLine,
+    RcmCoverage,
+    RcmEncounter,
+    RcmEncounterUpdate,
+)
+from careweave.engine.clock import Clock, ManualClock, SystemClock
+from careweave.engine.flow_api import FlowOutput
+from careweave.engine.records import NewCase
+from careweave.exceptions import ValidationError
+from careweave.flows.base import BaseFlow
+from careweave.flows.billing_references import BillingReferences, CoverageTable
+from careweave.flows.rcm_payloads import demographics, line_key, patient_id, rcm_charge_line
+from careweave.flows.registry import FlowContext, register_flow
+from careweave.model.base import BusinessEvent
+from careweave.model.charges import ChargeCaptured
+from careweave.model.clinical import (
+    CancelledAction,
+    ClinicalEvent,
+    PatientDischarged,
+    VisitCancelled,
+)
+from careweave.model.exceptions_case import ExceptionCaseDraft
+from careweave.model.identity import PatientIdentity
+from careweave.model.revenue import ChargeLine, ClaimForm
+from careweave.revenue import (
+    REVENUE_INTEGRITY_TEAM,
+    ChargeLedger,
+    ChargeValidationConfig,
+    ChargeValidator,
+    Icd10CmCodeSet,
+    LedgerOutcomeKind,
+    charge_line_from_event,
+    ledger_case,
+    validation_case,
+)
+
+DESTINATION = "revenue-cycle"
+
+
+class ChargeRouted(BusinessEvent, frozen=True, kw_only=True):
+    """A charge or credit handed to the revenue-cycle platform, with its lag."""
+
+    line_key: str
+    encounter_id: str
+    entity: str
+    transaction: str
+    amount: Decimal
+    """Signed: negative for a credit."""
+    service_date: dt.date
+    lag_days: int | None
+    late: bool
+    warnings: tuple[str, ...] = ()
+
+
+def _case(draft: ExceptionCaseDraft, sla_hours: float = 24.0) -> NewCase:
+    return NewCase(
+        case_key=draft.case_key,
+        reason_code=draft.reason_code,
+        owning_team=draft.owning_team,
+        summary=draft.summary,
+        suggested_fix=draft.suggested_fix,
+        payload_reference=draft.payload_reference,
+        details=draft.details,
+        sla_hours=sla_hours,
+    )
+
+
+class PatientToBillingFlow(BaseFlow):
+    """Validates captured charges and sends them, with their encounters, to the RCM platform."""
+
+    name: ClassVar[str] = "patient-to-billing"
+    handles: ClassVar[tuple[type[BusinessEvent], ...]] = (
+        ChargeCaptured,
+        VisitCancelled,
+        PatientDischarged,
+    )
+
+    def __init__(
+        self,
+        references: BillingReferences,
+        coverage: CoverageTable,
+        validator: ChargeValidator,
+        *,
+        clock: Clock | None = None,
+        destination: str = DESTINATION,
+    ) -> None:
+        self.references = references
+        self.coverage = coverage
+        self.validator = validator
+        self.destination = destination
+        self.clock = clock or SystemClock()
+        self._ledgers: dict[tuple[str, str], ChargeLedger] = {}
+        self._registered: set[str] = set()
+        self._diagnoses: dict[str, tuple[str, ...]] = {}
+
+    def run(self, event: BusinessEvent, out: FlowOutput) -> None:
+        """Route one charge, cancellation or discharge."""
+        if isinstance(event, ChargeCaptured):
+            self._charge(event, out)
+        elif isinstance(event, VisitCancelled):
+            self._cancel(event, out)
+        elif isinstance(event, PatientDischarged):
+            self._discharge(event, out)
+
+    def _charge(self, event: ChargeCaptured, out: FlowOutput) -> None:
+        billing = self.references.facility(event.encounter)
+        if billing is None:
+            location = event.encounter.location if event.encounter else None
+            facility = location.facility if location else None
+            out.park(
+                NewCase(
+                    case_key=f"billing-facility:{facility or '-'}",
+                    reason_code="UNKNOWN_FACILITY",
+                    owning_team=REVENUE_INTEGRITY_TEAM,
+                    summary=f"Charges from facility {facility!r}, which has no billing setup",
+                    suggested_fix="Add the facility's legal entity and claim form to the references.",
+                    payload_reference=f"charge:{event.transaction_id}",
+                )
+            )
+            return
+        try:
+            line = self._line(event, billing.entity, billing.claim_form)
+        except ValidationError as exc:
+            out.park(
+                NewCase(
+                    case_key=f"charge-validation:{event.transaction_id}",
+                    reason_code="UNBILLABLE_TRANSACTION",
+                    owning_team=REVENUE_INTEGRITY_TEAM,
+                    summary=f"Charge {event.transaction_id}: {exc}",
+                    suggested_fix="Correct the transaction in the EHR and resend it.",
+                    payload_reference=f"charge:{event.transaction_id}",
+                )
+            )
+            return
+        result = self.validator.validate(line)
+        if (draft := validation_case(result)) is not None:
+            out.park(_case(draft))
+            return
+        outcome = self._ledger(line.encounter_id, event.transaction_code.code).record(line)
+        if (draft := ledger_case(outcome)) is not None:
+            out.park(_case(draft))
+            return
+        reverses = ""
+        if outcome.kind is LedgerOutcomeKind.CREDITED and outcome.original_line_id:
+            reverses = line_key(line.encounter_id, outcome.original_line_id)
+        elif outcome.kind is LedgerOutcomeKind.REDELIVERED and line.is_credit:
+            reverses = self._reversed(line, event.transaction_code.code)
+        self._register(event, line, out)
+        unit_price = event.unit_amount.amount if event.unit_amount is not None else None
+        self._send(
+            rcm_charge_line(
+                line, patient_id(event.patient), unit_price=unit_price, reverses=reverses
+            ),
+            out,
+        )
+        lag = result.lag_days
+        late = any(p.reason.value == "LATE_CHARGE" for p in result.warnings)
+        out.emit(
+            ChargeRouted(
+                idempotency_key=f"routed:{line_key(line.encounter_id, line.line_id)}",
+                occurred_at=event.occurred_at,
+                source_message_id=event.source_message_id,
+                line_key=line_key(line.encounter_id, line.line_id),
+                encounter_id=line.encounter_id,
+                entity=line.entity,
+                transaction=line.transaction_type.value,
+                amount=_signed_amount(line),
+                service_date=line.service_date,
+                lag_days=lag,
+                late=late,
+                warnings=tuple(f"{p.reason.value}: {p.message}" for p in result.warnings),
+            )
+        )
+
+    def _line(self, event: ChargeCaptured, entity: str, form: ClaimForm) -> ChargeLine:
+        line = charge_line_from_event(
+            event,
+            entity=entity,
+            claim_form=form,
+            place_of_service=self.references.place_of_service(event.encounter),
+        )
+        return msgspec.structs.replace(
+            line,
+            revenue_code=line.revenue_code
+            or self.references.revenue_code(event.transaction_code.code),
+            rendering_npi=self.references.npi(event.performing_provider),
+            ordering_npi=self.references.npi(event.ordering_provider),
+        )
+
+    def _ledger(self, encounter_id: str, charge_code: str) -> ChargeLedger:
+        # One ledger per encounter and chargemaster item: two different items billed under one
+        # HCPCS code (two balloon sizes, C1725) are two charges, not a duplicate, and a credit
+        # reverses a charge of its own item.
+        return self._ledgers.setdefault((encounter_id, charge_code), ChargeLedger())
+
+    def _reversed(self, line: ChargeLine, charge_code: str) -> str:
+        for position in self._ledger(line.encounter_id, charge_code).positions():
+            if line.line_id in position.credited_by:
+                return line_key(line.encounter_id, position.line_id)
+        return ""
+
+    def _send(self, line: RcmChargeLine, out: FlowOutput) -> None:
+        out.send(
+            self.destination,
+            f"rcm-charge:{line.line_key}",
+            line,
+            ordering_key=f"encounter:{line.encounter_id}",
+            content_type=CHARGE_CONTENT_TYPE,
+        )
+
+    def _register(self, event: ClinicalEvent, line: ChargeLine, out: FlowOutput) -> None:
+        encounter_id = line.encounter_id
+        diagnoses = self._diagnoses.get(encounter_id, ())
+        merged = diagnoses + tuple(d for d in line.diagnosis_codes if d not in diagnoses)
+        self._diagnoses[encounter_id] = merged
+        if encounter_id in self._registered:
+            return
+        self._registered.add(encounter_id)
+        billing = self.references.facility(event.encounter)
+        final = billing is not None and billing.final_on_charge
+        self._put(event, encounter_id, "final" if final else "open", None, out)
+
+    def _put(
+        self,
+        event: ClinicalEvent,
+        encounter_id: str,
+        status: str,
+        discharged: dt.date | None,
+        out: FlowOutput,
+    ) -> None:
+        refs, encounter = self.references, event.encounter
+        billing = refs.facility(encounter)
+        pid = patient_id(event.patient)
+        admitted = encounter.admitted_at.date() if encounter and encounter.admitted_at else None
+        update = RcmEncounter(
+            patient_id=pid,
+            status="discharged"
+            if status == "discharged"
+            else "final"
+            if status == "final"
+            else "open",
+            patient=demographics(event.patient),
+            coverage=self._coverage(event.patient, pid),
+            kind="institutional"
+            if billing is not None and billing.claim_form is ClaimForm.INSTITUTIONAL
+            else "professional",
+            facility_code=refs.facility_code(encounter),
+            entity=billing.entity if billing is not None else "",
+            admitted=admitted,
+            discharged=discharged,
+            diagnoses=self._diagnoses.get(encounter_id, ()),
+        )
+        out.send(
+            self.destination,
+            # Registration once per encounter; each discharge or reopening is its own update.
+            f"rcm-encounter:{encounter_id}:registered"
+            if status in ("open", "final")
+            else f"rcm-encounter:{encounter_id}:{status}:{event.idempotency_key}",
+            RcmEncounterUpdate(encounter_id=encounter_id, update=update),
+            ordering_key=f"encounter:{encounter_id}",
+            content_type=ENCOUNTER_CONTENT_TYPE,
+        )
+
+    def _coverage(self, patient: PatientIdentity, pid: str) -> RcmCoverage | None:
+        for candidate in (pid, *(i.value for i in patient.identifiers)):
+            if (found := self.coverage.coverage_for(candidate)) is not None:
+                return found
+        return None
+
+    def _discharge(self, event: PatientDischarged, out: FlowOutput) -> None:
+        encounter_id = event.encounter.key() if event.encounter is not None else None
+        if not encounter_id or self.references.facility(event.encounter) is None:
+            return
+        when = event.encounter.discharged_at if event.encounter else None
+        when = when or event.occurred_at
+        # A discharge registers the encounter too: a charge posted after it must not send an
+        # "open" registration that would reopen the account.
+        self._registered.add(encounter_id)
+        self._put(event, encounter_id, "discharged", when.date() if when else None, out)
+
+    def _cancel(self, event: VisitCancelled, out: FlowOutput) -> None:
+        encounter_id = event.encounter.key() if event.encounter is not None else None
+        if not encounter_id:
+            return
+        if event.cancelled is CancelledAction.DISCHARGE:
+            # A13: the patient is back in house; the account is open until the real discharge.
+            if encounter_id in self._registered:
+                self._put(event, encounter_id, "reopened", None, out)
+            return
+        if event.cancelled is not CancelledAction.ADMISSION:
+            return
+        at = event.occurred_at or self.clock.now()
+        pid = patient_id(event.patient)
+        credits = [
+            credit
+            for (encounter, _item), ledger in self._ledgers.items()
+            if encounter == encounter_id
+            for credit in ledger.cancel_encounter(encounter_id, at)
+        ]
+        for credit in credits:
+            reverses = line_key(encounter_id, credit.reverses_line_id or "")
+            self._send(rcm_charge_line(credit, pid, reverses=reverses), out)
+
+
+def _signed_amount(line: ChargeLine) -> Decimal:
+    amount = abs(line.amount) if line.amount is not None else Decimal(0)
+    return -amount if line.is_credit else amount
+
+
+def build_patient_to_billing(context: FlowContext) -> PatientToBillingFlow:
+    """The flow, from the ``billing`` references, ``coverage`` table, optional ``charge_validator``
+    and ``clock``."""
+    references = context.service("billing", BillingReferences)
+    coverage = context.service("coverage", CoverageTable)
+    validator = context.services.get("charge_validator")
+    if not isinstance(validator, ChargeValidator):
+        validator = ChargeValidator(ChargeValidationConfig(), Icd10CmCodeSet(), SystemClock())
+    clock = context.services.get("clock")
+    return PatientToBillingFlow(
+        references,
+        coverage,
+        validator,
+        clock=clock if isinstance(clock, SystemClock | ManualClock) else None,
+    )
+
+
+register_flow(PatientToBillingFlow.name, build_patient_to_billing)

@@ -1,0 +1,75 @@
+"""remittance-posting: each payment and adjustment of an 835 becomes one GL posting effect.
+
+The 835 mapping yields one finance event per payment or adjustment, each with an idempotency key
+built from payer + trace number + claim + line + adjustment index; the flow sends each to the
+``general-ledger`` destination under that key, so a remittance received twice posts once. Postings
+of one remittance keep their reading order (ordering key: payer + trace). The payee of an 835 is
+the billing provider's NPI; a payee table maps it to the legal entity the books are kept for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import msgspec
+
+from careweave.engine.flow_api import FlowOutput
+from careweave.flows.base import BaseFlow
+from careweave.flows.registry import FlowContext, register_flow
+from careweave.model.base import BusinessEvent
+from careweave.model.finance import RemittanceEvent
+
+DESTINATION = "general-ledger"
+
+
+@dataclass(frozen=True)
+class PayeeEntities:
+    """Legal entity by payee identifier (the billing provider NPI or TIN on the 835)."""
+
+    by_payee: Mapping[str, str] = field(default_factory=dict)
+
+    def entity(self, payee: str) -> str:
+        """The entity of a payee; the payee itself when unmapped."""
+        return self.by_payee.get(payee, payee)
+
+
+class RemittancePostingFlow(BaseFlow):
+    """Sends every remittance finance event to the general ledger, once."""
+
+    name: ClassVar[str] = "remittance-posting"
+    handles: ClassVar[tuple[type[BusinessEvent], ...]] = (RemittanceEvent,)
+
+    def __init__(self, payees: PayeeEntities, *, destination: str = DESTINATION) -> None:
+        self.payees = payees
+        self.destination = destination
+
+    def run(self, event: BusinessEvent, out: FlowOutput) -> None:
+        """Queue the posting of one finance event."""
+        assert isinstance(event, RemittanceEvent)
+        entity = self.payees.entity(event.entity)
+        posting = event if entity == event.entity else msgspec.structs.replace(event, entity=entity)
+        out.send(
+            self.destination, posting.idempotency_key, posting, ordering_key=_ordering_key(posting)
+        )
+
+
+def _ordering_key(event: RemittanceEvent) -> str | None:
+    """Postings of one claim keep their reading order; claims of one check post in parallel.
+
+    A check can pay thousands of claims: one ordering key per check would post them one at a
+    time. The GL needs order only within a claim (a reversal before its correction).
+    """
+    base = event.ordering_key()
+    claim_id = getattr(event, "claim_id", None)
+    return f"{base}:{claim_id}" if base and claim_id else base
+
+
+def build_remittance_posting(context: FlowContext) -> RemittancePostingFlow:
+    """The flow, with the optional ``payees`` table (payee NPI -> entity)."""
+    payees = context.services.get("payees")
+    return RemittancePostingFlow(payees if isinstance(payees, PayeeEntities) else PayeeEntities())
+
+
+register_flow(RemittancePostingFlow.name, build_remittance_posting)

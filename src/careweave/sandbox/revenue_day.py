@@ -1,0 +1,377 @@
+"""A sandbox revenue day: EHR charges to claims to remittances to the GL, reconciled to the cent.
+
+One process, the embedded SQLite store, real sockets everywhere:
+
+1. the EHR simulator sends a day of HL7 v2 over MLLP; the ``ehr`` channel maps it and runs
+   patient-to-billing, whose effects go to the revenue-cycle platform simulator over HTTP
+   (charges batched, encounters registered and discharged);
+2. a claim run bills the platform's ready accounts as 837P/837I files (control numbers persisted)
+   posted to the clearinghouse simulator, which answers 999 and 277CA and adjudicates;
+3. the simulated calendar moves on until every 835 is released; the 999, 277CA and 835 files come
+   back in on the ``clearinghouse`` channel (format x12), whose flows post every payment and
+   adjustment to the general ledger (a recording HTTP server stands in for the ERP), open denial
+   work items and claim rejection cases;
+4. :func:`careweave.revenue.reconciliation.reconcile` checks the books.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import msgspec
+
+from careweave.codecs.x12 import EnvelopeConfig, Organization, SqliteControlNumbers
+from careweave.codecs.x12.document import read_document
+from careweave.config import parse_settings
+from careweave.connectors.rcm import (
+    CHARGE_CONTENT_TYPE,
+    RcmAccountsClient,
+    RcmChargeLine,
+    RcmDestination,
+    RcmDestinationConfig,
+)
+from careweave.engine.clock import ManualClock
+from careweave.engine.records import EffectState
+from careweave.engine.runtime import Engine
+from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
+from careweave.exceptions import CareweaveError
+from careweave.flows.claim_register import ClaimRegister
+from careweave.flows.claims import ClaimRun, ClaimRunResult, ClaimsConfig, HttpClaimSender
+from careweave.flows.registry import FlowContext
+from careweave.flows.remittance_posting import PayeeEntities
+from careweave.mappings.x12_decode import X12_CONTENT_TYPE, X12Inbound
+from careweave.mappings.x12_remittance import map_remittances
+from careweave.model.finance import (
+    ClaimDenied,
+    ClaimPaid,
+    ContractualAdjustmentPosted,
+    PatientResponsibilityAssigned,
+    ProviderLevelAdjustment,
+    RemittanceEvent,
+    RemittanceReceived,
+    WriteOffPosted,
+)
+from careweave.revenue.reconciliation import (
+    ChargeFact,
+    ClaimLineFact,
+    ReconciliationReport,
+    UnbilledAccount,
+    reconcile,
+)
+from careweave.sandbox.clearinghouse import (
+    Clearinghouse,
+    ClearinghouseConfig,
+    ClearinghouseSimulator,
+)
+from careweave.sandbox.ehr import EhrScenarioConfig, generate_scenario, send_scenario
+from careweave.sandbox.rcm import ChargeLine, RcmSimulator, RcmState
+from careweave.sandbox.revenue_masters import (
+    billing_providers,
+    billing_references,
+    clearinghouse_payers,
+    coverage_table,
+    payee_entities,
+)
+from careweave.sandbox.serving import SimulatorServer
+from careweave.testing import RecordingHttpServer
+
+PostingEvent = (
+    RemittanceReceived
+    | ClaimPaid
+    | ContractualAdjustmentPosted
+    | PatientResponsibilityAssigned
+    | ClaimDenied
+    | WriteOffPosted
+    | ProviderLevelAdjustment
+)
+
+Progress = Callable[[str], None]
+
+
+class InstitutionalRcmState(RcmState):
+    """The platform simulator, also taking institutional lines billed by revenue code alone.
+
+    Room and board (revenue codes 01xx-02xx) has no CPT/HCPCS code: a UB-04 line carries the
+    revenue code only (SV201 without SV202). The simulator's own check asks every line for a
+    procedure code; until it knows better, this variant lets such a line through.
+    """
+
+    def _reject(self, line: ChargeLine) -> str:
+        if line.transaction == "charge" and not line.procedure_code and line.revenue_code:
+            line = msgspec.structs.replace(line, procedure_code=f"R{line.revenue_code}")
+        return super()._reject(line)
+
+
+@dataclass(frozen=True)
+class RevenueDayConfig:
+    """What the day simulates."""
+
+    encounters: int = 2000
+    """Encounters started on the day."""
+    seed: int = 7
+    connections: int = 4
+    """MLLP connections the EHR sends on."""
+    settle_days: int = 60
+    """Days the simulated calendar moves on after billing, so that every 835 is released."""
+    timeout: float = 300.0
+    """Seconds to wait for deliveries at each stage."""
+
+
+@dataclass
+class RevenueDayResult:
+    """What the day did, and the reconciliation."""
+
+    report: ReconciliationReport
+    messages: int
+    claim_run: ClaimRunResult
+    files_837: list[str] = field(default_factory=list)
+    cases_by_reason: dict[str, int] = field(default_factory=dict)
+    dead_effects: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _settings(data_dir: Path, gl_url: str) -> str:
+    return f"""
+[engine]
+data_dir = "{data_dir}"
+log_level = "error"
+
+[[channels]]
+name = "ehr"
+mapping = "hl7v2-clinical"
+ordering_key = "PID-3.1"
+flows = ["patient-to-billing"]
+source = {{ type = "mllp", port = 0 }}
+
+[[channels.destinations]]
+name = "revenue-cycle"
+# Flow effects only: the route itself forwards no event (the engine has no "flows only" route yet).
+payload = "events"
+event_types = ["NoSuchEvent"]
+connector = {{ type = "null" }}
+worker = {{ concurrency = 64, batch_size = 512, poll_interval = 0.02 }}
+
+[[channels]]
+name = "clearinghouse"
+format = "x12"
+mapping = "x12-revenue"
+flows = ["remittance-posting", "denial-to-adjustment", "claim-rejections"]
+source = {{ type = "mllp", port = 0 }}
+
+[[channels.destinations]]
+name = "general-ledger"
+payload = "events"
+event_types = ["NoSuchEvent"]
+connector = {{ type = "http", url = "{gl_url}/gl/postings" }}
+worker = {{ concurrency = 16, batch_size = 512, poll_interval = 0.02 }}
+"""
+
+
+async def _drain(engine: Engine, destination: str, within: float) -> None:
+    """Wait until the destination has no pending or in-flight effect."""
+    deadline = time.monotonic() + within
+    store = engine.store
+    while time.monotonic() < deadline:
+        pending = await store.list_effects(
+            destination=destination, state=EffectState.PENDING, limit=1
+        )
+        flying = await store.list_effects(
+            destination=destination, state=EffectState.IN_FLIGHT, limit=1
+        )
+        if not pending and not flying:
+            return
+        await asyncio.sleep(0.05)
+    raise CareweaveError(f"deliveries to {destination} did not finish in {within} s")
+
+
+async def _fetch_files(base_url: str, kind: str) -> list[tuple[str, bytes]]:
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+        listing = (await client.get(f"/{kind}")).json()
+        found = []
+        for item in sorted(listing, key=lambda i: i["sequence"]):
+            response = await client.get(f"/{kind}/{item['name']}")
+            response.raise_for_status()
+            found.append((item["name"], response.content))
+        return found
+
+
+async def run_revenue_day(
+    config: RevenueDayConfig, data_dir: Path, progress: Progress | None = None
+) -> RevenueDayResult:
+    """Run the day in an empty ``data_dir``; returns the reconciliation and what happened."""
+    say = progress or (lambda _text: None)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    scenario = generate_scenario(
+        EhrScenarioConfig(seed=config.seed, encounters_per_day=config.encounters)
+    )
+    messages = scenario.messages
+    say(f"EHR simulator: {len(messages)} HL7 v2 messages for {config.encounters} encounters")
+    business_day = dt.datetime.combine(
+        scenario.config.start_date + dt.timedelta(days=3), dt.time(18), tzinfo=dt.UTC
+    )
+    calendar = ManualClock(business_day)
+    house = Clearinghouse(
+        ClearinghouseConfig(
+            inbound=data_dir / "clearinghouse" / "in",
+            outbound=data_dir / "clearinghouse" / "out",
+            seed=config.seed,
+            payers=clearinghouse_payers(scenario),
+        ),
+        clock=calendar.now,
+    )
+    rcm = RcmSimulator(InstitutionalRcmState())
+    context = FlowContext(
+        {
+            "billing": billing_references(scenario),
+            "coverage": coverage_table(scenario),
+            "payees": payee_entities(scenario),
+            "clock": calendar,
+        }
+    )
+    with (
+        SimulatorServer(rcm.app, name="rcm") as rcm_server,
+        SimulatorServer(
+            ClearinghouseSimulator(house, poll_interval=0).app, name="clearinghouse"
+        ) as house_server,
+        RecordingHttpServer() as ledger,
+    ):
+        settings = parse_settings(_settings(data_dir, ledger.url))
+        store = SqliteStore(SqliteConfig(path=data_dir / "careweave.db"))
+        await store.open()
+        rcm_connector = RcmDestination(RcmDestinationConfig(base_url=rcm_server.base_url))
+        engine = Engine(
+            settings,
+            store,
+            middleware=[],
+            connectors={"revenue-cycle": rcm_connector},
+            flow_context=context,
+        )
+        await engine.start()
+        try:
+            port = engine.listeners["ehr"].port
+            await send_scenario(messages, "127.0.0.1", port, config.connections, None)
+            timings["ehr_ingest_s"] = time.perf_counter() - started
+            say(f"ehr_ingest_s: {timings['ehr_ingest_s']:.1f}")
+            await _drain(engine, "revenue-cycle", config.timeout)
+            timings["charges_delivered_s"] = time.perf_counter() - started
+            say(f"charges_delivered_s: {timings['charges_delivered_s']:.1f}")
+            say(f"charges delivered to the RCM in {rcm_connector.batches_sent} batches")
+
+            accounts = RcmAccountsClient(rcm_server.base_url)
+            sender = HttpClaimSender(house_server.base_url)
+            register = ClaimRegister(data_dir / "claims.db")
+            numbers = SqliteControlNumbers(data_dir / "x12-control.db")
+            claims_config = ClaimsConfig(
+                submitter=Organization(
+                    "RIVERBEND HEALTH", "RBH837", "BILLING OFFICE", "9205550100"
+                ),
+                receiver=Organization("CAREWEAVE CLEARINGHOUSE", "CWCLEARING"),
+                envelope=EnvelopeConfig(sender_id="RBH837", receiver_id="CWCLEARING"),
+                billing_providers=billing_providers(scenario),
+            )
+            run = ClaimRun(claims_config, accounts, sender, register, numbers, calendar)
+            claim_run = await run.bill_ready()
+            timings["claims_sent_s"] = time.perf_counter() - started
+            say(f"claims_sent_s: {timings['claims_sent_s']:.1f}")
+            say(f"claim run: {len(claim_run.files)} 837 files, {len(claim_run.problems)} problems")
+
+            calendar.advance(config.settle_days * 86400)
+            for kind in ("999", "277", "835"):
+                for name, raw in await _fetch_files(house_server.base_url, kind):
+                    if kind != "835":
+                        run.link_responses(raw)
+                    await engine.receive(
+                        "clearinghouse",
+                        raw,
+                        content_type=X12_CONTENT_TYPE,
+                        sender="clearinghouse",
+                        dedup_key=f"{kind}:{name}",
+                    )
+            timings["responses_received_s"] = time.perf_counter() - started
+            say(f"responses_received_s: {timings['responses_received_s']:.1f}")
+            await _drain(engine, "general-ledger", config.timeout)
+            timings["remittances_posted_s"] = time.perf_counter() - started
+            say(f"remittances_posted_s: {timings['remittances_posted_s']:.1f}")
+            report = await _reconcile(
+                store, register, accounts, house_server.base_url, ledger, payee_entities(scenario)
+            )
+            cases = await store.list_cases(limit=1_000_000)
+            dead = await store.list_effects(state=EffectState.DEAD, limit=10_000)
+            result = RevenueDayResult(
+                report=report,
+                messages=len(messages),
+                claim_run=claim_run,
+                files_837=[f.text for f in claim_run.files],
+                cases_by_reason=dict(collections.Counter(c.reason_code for c in cases)),
+                dead_effects=[f"{e.destination} {e.idempotency_key}: {e.last_error}" for e in dead],
+                timings=timings,
+            )
+            await accounts.close()
+            await sender.close()
+            register.close()
+            numbers.close()
+        finally:
+            await engine.stop()
+            await rcm_connector.close()
+            await store.close()
+    return result
+
+
+async def _reconcile(
+    store: SqliteStore,
+    register: ClaimRegister,
+    accounts: RcmAccountsClient,
+    house_url: str,
+    ledger: RecordingHttpServer,
+    payees: PayeeEntities,
+) -> ReconciliationReport:
+    effects = await store.list_effects(destination="revenue-cycle", limit=10_000_000)
+    charges = []
+    for effect in effects:
+        if effect.content_type != CHARGE_CONTENT_TYPE or effect.payload is None:
+            continue
+        line = msgspec.json.decode(effect.payload, type=RcmChargeLine)
+        charges.append(
+            ChargeFact(
+                line_key=line.line_key,
+                encounter_id=line.encounter_id,
+                entity=line.entity,
+                amount=line.quantity * line.unit_amount,
+                transaction=line.transaction,
+                reverses=line.reverses,
+            )
+        )
+    claim_lines = [
+        ClaimLineFact(
+            claim_id=claim.claim_id,
+            line_key=line.line_key,
+            amount=line.amount,
+            entity=claim.entity,
+            encounter_id=claim.encounter_id,
+        )
+        for claim in register.claims()
+        for line in claim.lines
+    ]
+    unbilled = [
+        UnbilledAccount(encounter_id=a.encounter_id, reason=a.not_ready or f"account {a.state}")
+        for a in await accounts.accounts()
+        if a.state != "billed"
+    ]
+    remitted: list[RemittanceEvent] = []
+    for _name, raw in await _fetch_files(house_url, "835"):
+        for event in map_remittances(X12Inbound(raw=raw, document=read_document(raw, check=False))):
+            assert isinstance(event, RemittanceEvent)
+            remitted.append(event)
+    _requests, applied = ledger.snapshot()
+    posted = [msgspec.json.decode(request.body, type=PostingEvent) for request in applied.values()]
+    # The GL books per legal entity: compare with the 835s re-keyed the way the flow keys them.
+    remitted = [msgspec.structs.replace(e, entity=payees.entity(e.entity)) for e in remitted]
+    return reconcile(charges, claim_lines, unbilled, remitted, posted)
