@@ -71,7 +71,7 @@ from careweave.sandbox.clearinghouse import (
     ClearinghouseSimulator,
 )
 from careweave.sandbox.ehr import EhrScenarioConfig, generate_scenario, send_scenario
-from careweave.sandbox.rcm import ChargeLine, RcmSimulator, RcmState
+from careweave.sandbox.rcm import RcmSimulator
 from careweave.sandbox.revenue_masters import (
     billing_providers,
     billing_references,
@@ -93,20 +93,6 @@ PostingEvent = (
 )
 
 Progress = Callable[[str], None]
-
-
-class InstitutionalRcmState(RcmState):
-    """The platform simulator, also taking institutional lines billed by revenue code alone.
-
-    Room and board (revenue codes 01xx-02xx) has no CPT/HCPCS code: a UB-04 line carries the
-    revenue code only (SV201 without SV202). The simulator's own check asks every line for a
-    procedure code; until it knows better, this variant lets such a line through.
-    """
-
-    def _reject(self, line: ChargeLine) -> str:
-        if line.transaction == "charge" and not line.procedure_code and line.revenue_code:
-            line = msgspec.structs.replace(line, procedure_code=f"R{line.revenue_code}")
-        return super()._reject(line)
 
 
 @dataclass(frozen=True)
@@ -227,7 +213,7 @@ async def run_revenue_day(
         ),
         clock=calendar.now,
     )
-    rcm = RcmSimulator(InstitutionalRcmState())
+    rcm = RcmSimulator()
     context = FlowContext(
         {
             "billing": billing_references(scenario),
