@@ -136,36 +136,39 @@ class DestinationWorker:
         while not self._stopping:
             free = self._free_slots()
             if free <= 0:
+                self._wake.clear()  # a set event would not suspend: this must really wait
                 await self._sleep(max(0.005, min(self.breaker.retry_in() or 0.01, 1.0)))
                 continue
+            # Cleared before the claim, so that work arriving during it wakes the next sleep.
+            self._wake.clear()
+            limit = min(free, self.policy.batch_size)
             try:
                 effects = await self.store.claim_effects(
                     self.destination,
                     worker=self.name,
-                    limit=min(free, self.policy.batch_size),
+                    limit=limit,
                     lease=self.policy.lease,
                     now=self._clock.now(),
                 )
             except CareweaveError as exc:
                 log.error("claim failed", destination=self.destination, error=str(exc))
-                await self._sleep(1.0)
+                await asyncio.sleep(1.0)
                 continue
-            if not effects:
-                if self.breaker.state.value == "half_open":
-                    self.breaker.record_success()  # nothing to try: don't stay half-open forever
-                if await self._sleep(idle) and self.policy.claim_linger > 0:
-                    # Woken by new work: let a few more effects arrive so one claim takes them all.
-                    await asyncio.sleep(self.policy.claim_linger)
-                continue
+            if not effects and self.breaker.state.value == "half_open":
+                self.breaker.record_success()  # nothing to try: don't stay half-open forever
             for effect in effects:
                 await self._slots.acquire()
                 task = asyncio.create_task(self._deliver(effect))
                 self._in_flight.add(task)
                 task.add_done_callback(self._in_flight.discard)
+            # Fewer than asked means the queue is drained: wait for new work (an ingest, or a
+            # recorded outcome that unblocks an ordering key), then linger so one claim takes a burst.
+            drained = len(effects) < limit
+            if drained and await self._sleep(idle) and self.policy.claim_linger > 0:
+                await asyncio.sleep(self.policy.claim_linger)
 
     async def _sleep(self, seconds: float) -> bool:
         """Wait up to ``seconds`` for a wake-up; True when woken."""
-        self._wake.clear()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(seconds):
                 await self._wake.wait()
@@ -195,8 +198,6 @@ class DestinationWorker:
             self._outcomes.put_nowait(outcome)
         finally:
             self._slots.release()
-            if not self._stopping:
-                self._wake.set()
 
     def _succeeded(self, effect: Effect, started: dt.datetime, receipt: Receipt) -> EffectOutcome:
         self.breaker.record_success()
@@ -270,6 +271,8 @@ class DestinationWorker:
                 log.error("recording outcomes failed", destination=self.destination, error=str(exc))
                 await asyncio.sleep(delay)
             else:
+                if not self._stopping:
+                    self._wake.set()  # recorded outcomes may unblock the next effect of a key
                 for outcome in batch:
                     if outcome.attempt.outcome is AttemptOutcome.DEAD:
                         for m in self.middleware:
