@@ -51,7 +51,11 @@ class SqliteWriter:
         self._synchronous = synchronous
         self._relaxed = False
         self._max_batch = max_batch
-        self._jobs: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[list[_Pending] | None] = queue.SimpleQueue()
+        # Jobs submitted during one turn of the event loop are handed over together: one wake-up
+        # of the writer thread per turn instead of one per job.
+        self._outbox: list[_Pending] = []
+        self._handing_over = False
         self._thread = threading.Thread(
             target=self._run, name="careweave-sqlite-writer", daemon=True
         )
@@ -77,8 +81,17 @@ class SqliteWriter:
         """Run ``job`` in the next batch; return its result once the batch is committed."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
-        self._jobs.put((job, future, loop, durable))
+        self._outbox.append((job, future, loop, durable))
+        if not self._handing_over:
+            self._handing_over = True
+            loop.call_soon(self._hand_over)
         return await future
+
+    def _hand_over(self) -> None:
+        jobs, self._outbox = self._outbox, []
+        self._handing_over = False
+        if jobs:
+            self._jobs.put(jobs)
 
     def _run(self) -> None:
         try:
@@ -99,7 +112,7 @@ class SqliteWriter:
             first = self._jobs.get()
             if first is None:
                 break
-            batch = [first]
+            batch = list(first)
             while len(batch) < self._max_batch:
                 try:
                     nxt = self._jobs.get_nowait()
@@ -108,7 +121,7 @@ class SqliteWriter:
                 if nxt is None:
                     stopping = True
                     break
-                batch.append(nxt)
+                batch.extend(nxt)
             self._run_batch(conn, batch)
 
     @staticmethod
