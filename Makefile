@@ -36,6 +36,10 @@ test: lint typecheck
 bench: $(VENV)/.synced
 	$(VENV)/bin/python bench/ingest.py
 	$(VENV)/bin/python bench/queue.py
+	$(VENV)/bin/python bench/hl7.py
+	$(VENV)/bin/python bench/x12.py
+	$(VENV)/bin/python bench/mllp_echo.py
+	$(VENV)/bin/python bench/erp.py
 
 clean:
 	rm -rf $(VENV) .uv .mypy_cache .ruff_cache .pytest_cache
