@@ -10,7 +10,7 @@ import socket
 import threading
 import time
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import uvicorn
 
@@ -73,7 +73,7 @@ class SimulatorServer:
             self._thread.join(timeout=10)
         self._server = self._thread = None
 
-    def __enter__(self) -> SimulatorServer:
+    def __enter__(self) -> Self:
         self.start()
         return self
 

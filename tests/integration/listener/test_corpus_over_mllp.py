@@ -57,7 +57,7 @@ async def test_python_hl7_client_gets_a_correct_ack_for_every_corpus_message(
             await engine.stop()
             await store.close()
 
-    raw_by_key = {}
+    raw_by_key: dict[str, bytes] = {}
     rejected = 0
     for message, answer in zip(messages, acks, strict=True):
         sent = parse_message(message)
@@ -89,6 +89,7 @@ async def test_python_hl7_client_gets_a_correct_ack_for_every_corpus_message(
     try:
         for m in [m for m in stored if m.dedup_key is not None][:50]:
             full = await store.get_message(m.id)
+            assert m.dedup_key is not None
             assert full.raw == raw_by_key[m.dedup_key]
     finally:
         await store.close()

@@ -34,6 +34,11 @@ def test_exhaustion_by_attempts_and_by_age() -> None:
     assert policy.exhausted(1, created, created + dt.timedelta(seconds=61))
 
 
+def _state(breaker: CircuitBreaker) -> BreakerState:
+    """Read the state afresh (mypy would otherwise keep an earlier narrowing)."""
+    return breaker.state
+
+
 def test_breaker_opens_after_threshold_then_lets_one_trial_through() -> None:
     clock = ManualClock()
     breaker = CircuitBreaker("rcm", BreakerPolicy(failure_threshold=3, cooldown=2.0), clock)
@@ -41,14 +46,14 @@ def test_breaker_opens_after_threshold_then_lets_one_trial_through() -> None:
         breaker.record_failure()
     assert breaker.state is BreakerState.CLOSED and breaker.allow() == -1
     breaker.record_failure()
-    assert breaker.state is BreakerState.OPEN
+    assert _state(breaker) is BreakerState.OPEN
     assert breaker.allow() == 0 and breaker.retry_in() == pytest.approx(2.0)
     clock.advance(2.0)
     assert breaker.allow() == 1  # the trial
-    assert breaker.state is BreakerState.HALF_OPEN
+    assert _state(breaker) is BreakerState.HALF_OPEN
     assert breaker.allow() == 0  # only one trial at a time
     breaker.record_success()
-    assert breaker.state is BreakerState.CLOSED and breaker.allow() == -1
+    assert _state(breaker) is BreakerState.CLOSED and breaker.allow() == -1
 
 
 def test_failed_trial_reopens_with_a_longer_cooldown_up_to_the_cap() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -28,8 +29,8 @@ async def test_concurrent_jobs_share_commits_and_a_bad_one_fails_alone(tmp_path:
     writer = _writer(tmp_path / "w.db")
     try:
 
-        def insert(v: int):  # type: ignore[no-untyped-def]
-            return lambda c: c.execute("INSERT INTO t VALUES (?)", (v,)).rowcount
+        def insert(v: int) -> Callable[[sqlite3.Connection], int]:
+            return lambda c: int(c.execute("INSERT INTO t VALUES (?)", (v,)).rowcount)
 
         jobs = [writer.run(insert(v)) for v in range(200)]
         jobs.append(writer.run(insert(5)))  # violates the unique index
