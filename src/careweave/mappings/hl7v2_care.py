@@ -86,6 +86,19 @@ def procedure_from_pr1(ctx: Context, pr1: Segment, number: int) -> ProcedureDocu
     )
 
 
+def _revenue_code_in_ft1_7(ft1: Segment) -> str | None:
+    """The revenue code some chargemasters send as FT1-7's alternate code (``...^0278^^NUBC``).
+
+    HL7 v2.3-2.5 have no FT1-41; senders then put the UB-04 revenue code beside the chargemaster
+    code, its coding system NUBC (or the HL7 table 0456 of revenue codes).
+    """
+    system = (v.text(ft1, "7.6") or "").upper()
+    code = v.text(ft1, "7.4")
+    if code and system in {"NUBC", "HL70456", "RC"} and code.isdigit() and len(code) == 4:
+        return code
+    return None
+
+
 def charge_from_ft1(ctx: Context, ft1: Segment, number: int) -> ChargeCaptured:
     """The charge line of an FT1 segment; ``number`` is its position among the FT1s."""
     where = f"FT1[{number}]"
@@ -108,7 +121,7 @@ def charge_from_ft1(ctx: Context, ft1: Segment, number: int) -> ChargeCaptured:
         modifiers=tuple(c.code for c in v.cwe_all(ft1, 26)),
         unit_amount=v.money(ft1, 12),
         extended_amount=v.money(ft1, 11),
-        revenue_code=v.text(ft1, "41.1"),
+        revenue_code=v.text(ft1, "41.1") or _revenue_code_in_ft1_7(ft1),
         ndc=v.cwe(ft1, 29),
         item_number=v.cwe(ft1, 34),
         performing_provider=v.xcn(ft1, 20),

@@ -186,3 +186,13 @@ def test_bad_input_names_the_problem(kind, body, needle):
 def test_message_without_pid():
     with pytest.raises(MappingError, match="no PID"):
         map_message(parse_message(HEAD.format(type="ADT^A01", n=1)))
+
+
+def test_revenue_code_sent_as_the_charge_codes_alternate_is_read():
+    body = "FT1|1|T90||20240305||CG|CDM120^Room and board^CDM^0120^^NUBC|||2\r"
+    [charge] = map_message(parse_message(_msg("DFT^P03", body)))
+    assert isinstance(charge, ChargeCaptured)
+    assert charge.revenue_code == "0120"
+    plain = "FT1|1|T91||20240305||CG|CDM120^Room and board^CDM|||2\r"
+    [other] = map_message(parse_message(_msg("DFT^P03", plain)))
+    assert isinstance(other, ChargeCaptured) and other.revenue_code is None
