@@ -17,13 +17,12 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import msgspec
 
 from careweave.engine.records import (
     CaseState,
-    DeliveryAttempt,
     Effect,
     EffectOutcome,
     EffectState,
@@ -36,13 +35,13 @@ from careweave.engine.records import (
     Processing,
     ReplayStage,
 )
-from careweave.engine.store import cases_sql, rows
+from careweave.engine.store import cases_sql, rows, sqlite_reads, sqlite_writes
 from careweave.engine.store.base import BaseStore
 from careweave.engine.store.codec import PayloadCodec, PlainCodec
 from careweave.engine.store.migrations import load_migrations, split_statements
 from careweave.engine.store.sqlite_leases import LeaseTable
 from careweave.engine.store.sqlite_writer import SqliteWriter
-from careweave.exceptions import MigrationError, NotFoundError, StoreError
+from careweave.exceptions import MigrationError, StoreError
 
 T = TypeVar("T")
 
@@ -255,7 +254,9 @@ class SqliteStore(BaseStore):
                 )
                 return IngestResult(row[0], True, rows.message_state(row[1]))
             message_id = int(cur.lastrowid or 0)
-            _insert_derived(conn, message_id, message.trace_id, received, events, effects)
+            sqlite_writes.insert_derived(
+                conn, message_id, message.trace_id, received, events, effects
+            )
             if processing.cases:
                 cases_sql.park(
                     conn, message_id, processing.cases, message.received_at, mark="?", t=_ts
@@ -373,36 +374,14 @@ class SqliteStore(BaseStore):
         """Replay effects: back to pending with a fresh attempt budget."""
         now_ts = _ts(now)
 
-        def job(conn: sqlite3.Connection) -> int:
-            count = 0
-            for effect_id in effect_ids:
-                row = conn.execute(
-                    "SELECT message_id FROM effects "
-                    "WHERE id = ? AND state IN ('dead', 'delivered')",
-                    (effect_id,),
-                ).fetchone()
-                if row is None:
-                    continue
-                conn.execute(
-                    "UPDATE effects SET state = 'pending', attempts = 0, next_attempt_at = ?, "
-                    "locked_by = NULL, locked_until = NULL WHERE id = ?",
-                    (now_ts, effect_id),
-                )
-                conn.execute(
-                    "INSERT INTO replays (message_id, effect_id, stage, reason, requested_at) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (row[0], effect_id, ReplayStage.DELIVER.value, reason, now_ts),
-                )
-                count += 1
-            return count
-
-        return await self._write(job)
+        return await self._write(
+            lambda c: sqlite_writes.requeue(c, effect_ids, reason=reason, now_ts=now_ts)
+        )
 
     async def reprocess_message(
         self, message_id: int, processing: Processing, *, reason: str, now: dt.datetime
     ) -> int:
         """Store a new decoding of a message and queue the effects that are not already open."""
-        now_ts = _ts(now)
         events = [
             (e.event_type, e.idempotency_key, self._codec.seal(e.payload))
             for e in processing.events
@@ -418,37 +397,11 @@ class SqliteStore(BaseStore):
             for f in processing.effects
         ]
 
-        def job(conn: sqlite3.Connection) -> int:
-            row = conn.execute(
-                "SELECT trace_id FROM messages WHERE id = ?", (message_id,)
-            ).fetchone()
-            if row is None:
-                raise NotFoundError(f"message {message_id} does not exist")
-            # Effects already queued or delivered are not sent again; dead ones get a new effect.
-            open_keys = {
-                (r[0], r[1])
-                for r in conn.execute(
-                    "SELECT destination, idempotency_key FROM effects WHERE message_id = ? "
-                    "AND state IN ('pending', 'in_flight', 'delivered')",
-                    (message_id,),
-                )
-            }
-            fresh = [f for f in effects if (f[0], f[1]) not in open_keys]
-            conn.execute(
-                "UPDATE messages SET state = ?, error = ?, ordering_key = ? WHERE id = ?",
-                (processing.state.value, processing.error, processing.ordering_key, message_id),
+        return await self._write(
+            lambda c: sqlite_writes.reprocess(
+                c, message_id, processing, events, effects, reason=reason, now=now
             )
-            _insert_derived(conn, message_id, row[0], now_ts, events, fresh)
-            if processing.cases:
-                cases_sql.park(conn, message_id, processing.cases, now, mark="?", t=_ts)
-            conn.execute(
-                "INSERT INTO replays (message_id, effect_id, stage, reason, requested_at) "
-                "VALUES (?, NULL, ?, ?, ?)",
-                (message_id, ReplayStage.DECODE.value, reason, now_ts),
-            )
-            return len(fresh)
-
-        return await self._write(job)
+        )
 
     async def record_replay(
         self, message_id: int, *, stage: ReplayStage, reason: str, now: dt.datetime
@@ -466,75 +419,19 @@ class SqliteStore(BaseStore):
 
     async def get_message(self, message_id: int) -> InboundMessage:
         """One message with its raw content."""
-
-        def job(conn: sqlite3.Connection) -> InboundMessage:
-            row = conn.execute(f"{rows.MESSAGE_SELECT} WHERE id = ?", (message_id,)).fetchone()
-            if row is None:
-                raise NotFoundError(f"message {message_id} does not exist")
-            return rows.message_from_row(row, self._codec)
-
-        return await self._read(job)
+        return await self._read(lambda c: sqlite_reads.get_message(c, self._codec, message_id))
 
     async def list_messages(self, query: MessageQuery) -> list[InboundMessage]:
         """Messages matching the query, newest first, without raw content."""
         where, params = rows.message_filter(query, "?", _ts)
-
-        def job(conn: sqlite3.Connection) -> list[InboundMessage]:
-            cur = conn.execute(
-                f"{rows.MESSAGE_SELECT_NO_RAW} {where} ORDER BY id DESC LIMIT ?",
-                (*params, query.limit),
-            )
-            return [rows.message_from_row(r, self._codec) for r in cur]
-
-        return await self._read(job)
+        return await self._read(
+            lambda c: sqlite_reads.list_messages(c, self._codec, query, where, params)
+        )
 
     async def lineage(self, message_id: int) -> Lineage:
         """A message and everything derived from it."""
         message = await self.get_message(message_id)
-
-        def job(conn: sqlite3.Connection) -> Lineage:
-            events = [
-                rows.event_from_row(r, self._codec)
-                for r in conn.execute(
-                    f"{rows.EVENT_SELECT} WHERE message_id = ? ORDER BY id",
-                    (message_id,),
-                )
-            ]
-            effects = [
-                rows.effect_from_row(r, self._codec)
-                for r in conn.execute(
-                    f"{rows.EFFECT_SELECT} WHERE message_id = ? ORDER BY id",
-                    (message_id,),
-                )
-            ]
-            ids = [e.id for e in effects]
-            attempts: list[DeliveryAttempt] = []
-            if ids:
-                marks = ",".join("?" * len(ids))
-                attempts = [
-                    rows.attempt_from_row(r)
-                    for r in conn.execute(
-                        f"{rows.ATTEMPT_SELECT} WHERE effect_id IN ({marks}) ORDER BY id",
-                        ids,
-                    )
-                ]
-            replays = [
-                rows.replay_from_row(r)
-                for r in conn.execute(
-                    f"{rows.REPLAY_SELECT} WHERE message_id = ? ORDER BY id",
-                    (message_id,),
-                )
-            ]
-            return Lineage(
-                message=message,
-                events=events,
-                effects=effects,
-                attempts=attempts,
-                replays=replays,
-                case_ids=cases_sql.case_ids_for_message(conn, message_id, mark="?"),
-            )
-
-        return await self._read(job)
+        return await self._read(lambda c: sqlite_reads.lineage(c, self._codec, message))
 
     async def list_effects(
         self,
@@ -544,38 +441,15 @@ class SqliteStore(BaseStore):
         limit: int = 100,
     ) -> list[Effect]:
         """Effects, oldest first."""
-        clauses: list[str] = []
-        params: list[Any] = []
-        if destination is not None:
-            clauses.append("destination = ?")
-            params.append(destination)
-        if state is not None:
-            clauses.append("state = ?")
-            params.append(state.value)
-        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-
-        def job(conn: sqlite3.Connection) -> list[Effect]:
-            cur = conn.execute(
-                f"{rows.EFFECT_SELECT} {where} ORDER BY id LIMIT ?", (*params, limit)
+        return await self._read(
+            lambda c: sqlite_reads.list_effects(
+                c, self._codec, destination=destination, state=state, limit=limit
             )
-            return [rows.effect_from_row(r, self._codec) for r in cur]
-
-        return await self._read(job)
+        )
 
     async def counts(self) -> dict[str, int]:
         """Counts by state."""
-
-        def job(conn: sqlite3.Connection) -> dict[str, int]:
-            out: dict[str, int] = {}
-            for state, n in conn.execute("SELECT state, COUNT(*) FROM messages GROUP BY state"):
-                out[f"messages.{state}"] = n
-            for state, n in conn.execute("SELECT state, COUNT(*) FROM effects GROUP BY state"):
-                out[f"effects.{state}"] = n
-            (dups,) = conn.execute("SELECT COALESCE(SUM(duplicates), 0) FROM messages").fetchone()
-            out["messages.duplicates"] = int(dups)
-            return out
-
-        return await self._read(job)
+        return await self._read(sqlite_reads.counts)
 
     # -- exception cases ------------------------------------------------------------------------
 
@@ -623,52 +497,6 @@ class SqliteStore(BaseStore):
         cutoff = _ts(older_than)
         now_ts = time.time()
 
-        def job(conn: sqlite3.Connection) -> int:
-            ids = [
-                r[0]
-                for r in conn.execute(
-                    f"SELECT m.id FROM messages m WHERE m.channel = ? AND m.received_at < ? "
-                    f"AND m.raw IS NOT NULL AND NOT EXISTS (SELECT 1 FROM effects e "
-                    f"WHERE e.message_id = m.id AND e.state IN {_OPEN})",
-                    (channel, cutoff),
-                )
-            ]
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                conn.execute(
-                    f"UPDATE messages SET raw = NULL, pruned_at = ? WHERE id IN ({marks})",
-                    (now_ts, *chunk),
-                )
-                conn.execute(
-                    f"UPDATE events SET payload = NULL WHERE message_id IN ({marks})", chunk
-                )
-                conn.execute(
-                    f"UPDATE effects SET payload = NULL WHERE message_id IN ({marks})", chunk
-                )
-            return len(ids)
-
-        return await self._write(job)
-
-
-def _insert_derived(
-    conn: sqlite3.Connection,
-    message_id: int,
-    trace_id: str,
-    now_ts: float,
-    events: list[tuple[str, str, bytes]],
-    effects: list[tuple[str, str, str | None, str, bytes]],
-) -> None:
-    if events:
-        conn.executemany(
-            "INSERT INTO events (message_id, event_type, idempotency_key, payload, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [(message_id, t, k, p, now_ts) for t, k, p in events],
-        )
-    if effects:
-        conn.executemany(
-            "INSERT INTO effects (message_id, destination, idempotency_key, ordering_key, "
-            "content_type, payload, state, attempts, created_at, next_attempt_at, trace_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)",
-            [(message_id, d, k, o, c, p, now_ts, now_ts, trace_id) for d, k, o, c, p in effects],
+        return await self._write(
+            lambda c: sqlite_writes.prune(c, channel, cutoff=cutoff, now_ts=now_ts)
         )
