@@ -33,7 +33,7 @@ from careweave.masterdata import format_crosswalk
 from careweave.masterdata.loader import load_erp_master_data
 from careweave.sandbox.ehr import EhrScenarioConfig, generate_scenario
 from careweave.sandbox.erp import ErpSimulator, ErpSimulatorConfig, ErpSimulatorServer
-from tests.integration.erp_flows.books import (
+from careweave.sandbox.erp_books import (
     OPENING_STOCK,
     SINCE,
     ScenarioBooks,

@@ -15,7 +15,7 @@ from careweave.engine.records import EffectState
 from careweave.engine.runtime import Engine
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
 from careweave.sandbox.erp import ErpSimulator, ErpSimulatorConfig, ErpSimulatorServer
-from tests.integration.erp_flows.books import ScenarioBooks, seed_erp
+from careweave.sandbox.erp_books import ScenarioBooks, seed_erp
 
 SETTINGS = """
 [[channels]]

@@ -16,7 +16,7 @@ from careweave.erp.item_miss import fix_item_miss
 from careweave.flows.supply_to_replenish import encounter_key
 from careweave.masterdata import ChartOfAccounts, CrosswalkFile
 from careweave.sandbox.ehr import EhrScenarioConfig, generate_scenario
-from tests.integration.erp_flows.books import OPENING_STOCK, SINCE, build_books, erp_item_number
+from careweave.sandbox.erp_books import OPENING_STOCK, SINCE, build_books, erp_item_number
 from tests.integration.erp_flows.expectations import events_of, unbalanced
 from tests.integration.erp_flows.harness import erp_day
 

@@ -19,8 +19,8 @@ from careweave.masterdata import ChartOfAccounts
 from careweave.model.base import BusinessEvent
 from careweave.model.finance import ClaimDenied, RemittanceReceived
 from careweave.sandbox.ehr import EhrScenarioConfig, generate_scenario
+from careweave.sandbox.erp_books import build_books
 from tests.conftest import corpus_path
-from tests.integration.erp_flows.books import build_books
 from tests.integration.erp_flows.expectations import unbalanced
 from tests.integration.erp_flows.harness import erp_day
 

@@ -22,7 +22,7 @@ from careweave.erp.recovery import rebuild
 from careweave.flows.supply_to_replenish import encounter_key
 from careweave.masterdata import ChartOfAccounts
 from careweave.sandbox.ehr import EhrScenarioConfig, generate_scenario
-from tests.integration.erp_flows.books import OPENING_STOCK, build_books
+from careweave.sandbox.erp_books import OPENING_STOCK, build_books
 from tests.integration.erp_flows.expectations import (
     day_of,
     events_of,

@@ -69,6 +69,7 @@ class ScenarioBooks:
     book: LedgerBook = field(default_factory=LedgerBook)
 
     def context(self) -> FlowContext:
+        """The flow context the ERP flows read their services from."""
         return FlowContext(
             {
                 "items": self.crosswalk,
@@ -86,6 +87,7 @@ class ScenarioBooks:
 def build_books(
     scenario: EhrScenario, *, crosswalk_missing: frozenset[str] = frozenset()
 ) -> ScenarioBooks:
+    """Master data for ``scenario``; codes in ``crosswalk_missing`` are left out of the crosswalk."""
     items = [
         MasterItem(
             item_number=erp_item_number(i.ehr_item_code),
