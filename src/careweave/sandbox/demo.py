@@ -1,10 +1,13 @@
-"""``careweave demo``: the simulated EHR sends a day of traffic through the engine over real sockets.
+"""``careweave demo``: a simulated day of EHR traffic through the engine, over real sockets.
 
-One process, the embedded SQLite store: the EHR simulator sends HL7 v2 over MLLP on four connections;
-the channel stores each message before acknowledging it, maps it to canonical events and queues
-effects for three destinations (charges and supplies as JSON events over HTTP to a recording endpoint
-standing in for the revenue-cycle and ERP platforms, and the raw message to a file archive). Malformed
-messages are stored and answered with AR/AE. A summary shows what was stored, delivered and parked.
+One process, the embedded SQLite store. The EHR simulator sends HL7 v2 over MLLP on four
+connections; the engine stores each message before acknowledging it, maps it to canonical events
+and runs the supply-to-replenish and cost-allocation flows, whose inventory movements, bill-only
+purchase orders and journals go to the simulated cloud ERP over its REST API (OAuth2, rate limit).
+Charges go as JSON events to a recording endpoint standing in for the revenue-cycle platform, the
+raw messages to a file archive. Malformed messages are stored and answered AR; supplies whose EHR
+item code is missing from the crosswalk park on one supply-chain case per code. At the end the demo
+fixes the busiest case once and every transaction parked on it is replayed.
 """
 
 from __future__ import annotations
@@ -20,11 +23,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from careweave.config import parse_settings
-from careweave.engine.records import EffectState, MessageQuery, MessageState
+from careweave.connectors.erp import ErpConfig, ErpConnector, ErpDestination
+from careweave.engine.records import EffectState, ExceptionCase, MessageQuery, MessageState
 from careweave.engine.runtime import Engine
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
+from careweave.erp.item_miss import fix_item_miss
 from careweave.sandbox.ehr import EhrScenarioConfig, generate_scenario, send_scenario
+from careweave.sandbox.erp import ErpSimulator, ErpSimulatorConfig, ErpSimulatorServer
+from careweave.sandbox.erp_books import SINCE, build_books, erp_item_number, seed_erp
 from careweave.testing import RecordingHttpServer
+
+_ERP_CLIENT, _ERP_SECRET = "careweave", "careweave-secret"  # the simulator's demo client
 
 
 def _settings(data_dir: Path, url: str) -> str:
@@ -36,8 +45,14 @@ log_level = "error"
 [[channels]]
 name = "ehr"
 mapping = "hl7v2-clinical"
-ordering_key = "PID-3.1"
+flows = ["supply-to-replenish", "cost-allocation"]
 source = {{ type = "mllp", port = 0 }}
+
+[[channels.destinations]]
+name = "erp"
+payload = "none"
+connector = {{ type = "null" }}
+worker = {{ concurrency = 8, retry = {{ max_attempts = 20, initial_backoff = 0.05, max_backoff = 1.0 }} }}
 
 [[channels.destinations]]
 name = "revenue-cycle"
@@ -46,15 +61,32 @@ event_types = ["ChargeCaptured"]
 connector = {{ type = "http", url = "{url}/rcm/charges" }}
 
 [[channels.destinations]]
-name = "erp-supplies"
-payload = "events"
-event_types = ["SupplyUsed"]
-connector = {{ type = "http", url = "{url}/erp/inventory-transactions" }}
-
-[[channels.destinations]]
 name = "archive"
 connector = {{ type = "file", directory = "{data_dir / "archive"}", suffix = ".hl7" }}
 """
+
+
+async def _settle(
+    store: SqliteStore, progress: Progress, label: str, patience: float = 120
+) -> None:
+    """Wait until every effect is delivered or dead, showing a progress bar."""
+    counts = await store.counts()
+    total = sum(v for k, v in counts.items() if k.startswith("effects."))
+    task = progress.add_task(label, total=total)
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        counts = await store.counts()
+        total = sum(v for k, v in counts.items() if k.startswith("effects."))
+        done = counts.get("effects.delivered", 0) + counts.get("effects.dead", 0)
+        progress.update(task, completed=done, total=total)
+        if done >= total:
+            return
+        await asyncio.sleep(0.1)
+
+
+def _busiest(cases: list[ExceptionCase]) -> ExceptionCase | None:
+    misses = [c for c in cases if c.case_key.startswith("item-miss:")]
+    return max(misses, key=lambda c: len(c.message_ids), default=None)
 
 
 async def run_demo(
@@ -65,81 +97,133 @@ async def run_demo(
         EhrScenarioConfig(seed=seed, encounters_per_day=encounters, malformed_rate=0.02)
     )
     messages = scenario.messages
+    missing = scenario.catalog.missing_from_erp
+    books = build_books(scenario, crosswalk_missing=missing)
     console.print(
         f"[bold]careweave demo[/]: {len(messages)} HL7 v2 messages from the simulated EHR "
-        f"(seed {seed}, {sum(1 for m in messages if m.malformed)} deliberately malformed)"
+        f"(seed {seed}; {sum(1 for m in messages if m.malformed)} deliberately malformed; "
+        f"{len(missing)} of {len(scenario.catalog.items)} supply codes missing from the crosswalk)"
     )
-    with RecordingHttpServer() as downstream:
-        settings = parse_settings(_settings(data_dir, downstream.url))
+    simulator = ErpSimulator(ErpSimulatorConfig(rate_limit=500.0, rate_burst=100))
+    seed_erp(simulator.state, books)
+    with ErpSimulatorServer(simulator) as erp_server, RecordingHttpServer() as rcm:
+        connector = ErpConnector(
+            ErpConfig(
+                base_url=erp_server.base_url,
+                client_id=_ERP_CLIENT,
+                secret=_ERP_SECRET,
+                rate_limit=500.0,
+                rate_burst=50,
+            )
+        )
         store = SqliteStore(SqliteConfig(path=data_dir / "careweave.db"))
         await store.open()
-        engine = Engine(settings, store, middleware=[])
+        engine = Engine(
+            parse_settings(_settings(data_dir, rcm.url)),
+            store,
+            middleware=[],
+            connectors={"erp": ErpDestination(connector)},
+            flow_context=books.context(),
+        )
         await engine.start()
         port = engine.listeners["ehr"].port
         started = time.perf_counter()
-        with Progress(
+        columns = (
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            console=console,
-        ) as progress:
-            sending = progress.add_task(f"MLLP -> :{port}", total=len(messages))
+        )
+        with Progress(*columns, console=console) as progress:
+            sending = progress.add_task(f"EHR -> MLLP :{port}", total=len(messages))
 
             def advance(done: int, _total: int) -> None:
                 progress.update(sending, completed=done)
 
             results = await send_scenario(messages, "127.0.0.1", port, 4, advance)
             sent_s = time.perf_counter() - started
-            counts = await store.counts()
-            queued = sum(v for k, v in counts.items() if k.startswith("effects."))
-            delivering = progress.add_task("deliveries", total=queued)
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                counts = await store.counts()
-                finished = counts.get("effects.delivered", 0) + counts.get("effects.dead", 0)
-                progress.update(delivering, completed=finished)
-                if finished >= queued:
-                    break
-                await asyncio.sleep(0.1)
+            await _settle(store, progress, "deliveries (ERP, RCM, archive)")
+            cases = await store.list_cases()
+            busiest = _busiest(cases)
+            fix = None
+            if busiest is not None:
+                code = busiest.case_key.split(":", 1)[1]
+                fix = await fix_item_miss(
+                    engine,
+                    books.crosswalk,
+                    code,
+                    erp_item_number(code),
+                    actor="demo",
+                    effective_from=SINCE,
+                    source="demo",
+                )
+                await _settle(store, progress, f"replaying {fix.replayed} parked message(s)")
         await engine.stop()
+        await connector.aclose()
+        counts = await store.counts()
         errors = await store.list_messages(MessageQuery(state=MessageState.ERROR, limit=10_000))
-        dead = await store.list_effects(state=EffectState.DEAD, limit=10_000)
         per_dest = collections.Counter(
             (e.destination, e.state.value) for e in await store.list_effects(limit=1_000_000)
         )
+        dead = await store.list_effects(state=EffectState.DEAD, limit=10_000)
+        open_cases = await store.list_cases()
         await store.close()
 
+    state = simulator.state
     acks = collections.Counter(r.ack_code or "no answer" for r in results)
     table = Table(title="What happened", show_header=True)
     table.add_column("")
     table.add_column("count", justify="right")
-    table.add_row("messages sent", str(len(messages)))
-    table.add_row(
-        "ACKs " + ", ".join(f"{k}={v}" for k, v in sorted(acks.items())), str(sum(acks.values()))
-    )
-    table.add_row("stored and processed", str(counts.get("messages.processed", 0)))
-    table.add_row("stored, parked in error (fix and replay)", str(counts.get("messages.error", 0)))
-    table.add_row("duplicates recognised", str(counts.get("messages.duplicates", 0)))
-    for (dest, state), n in sorted(per_dest.items()):
-        table.add_row(f"effects to {dest}: {state}", str(n))
-    table.add_row("dead letters", str(len(dead)))
-    table.add_row("HTTP deliveries applied downstream", str(len(downstream.applied)))
+    rows = [
+        ("messages sent", len(messages)),
+        ("ACKs " + ", ".join(f"{k}={v}" for k, v in sorted(acks.items())), sum(acks.values())),
+        ("stored and processed", counts.get("messages.processed", 0)),
+        ("stored, parked on a supply-chain case", counts.get("messages.parked", 0)),
+        ("stored, in error (fix and replay)", counts.get("messages.error", 0)),
+        *((f"effects to {d}: {s}", n) for (d, s), n in sorted(per_dest.items())),
+        ("dead letters", len(dead)),
+        (
+            "ERP inventory movements",
+            sum(1 for t in state.transactions() if t.reference != "opening"),
+        ),
+        (
+            "ERP bill-only purchase orders (consigned implants)",
+            sum(1 for p in state.purchase_orders() if p.bill_only),
+        ),
+        ("ERP replenishment requisitions", len(state.requisitions())),
+        (
+            "ERP journals (all balanced)"
+            if all(
+                sum(x.debit for x in j.lines) == sum(x.credit for x in j.lines)
+                for j in state.journals()
+            )
+            else "ERP journals (SOME UNBALANCED)",
+            len(state.journals()),
+        ),
+        ("charges delivered to the revenue-cycle endpoint", len(rcm.applied)),
+        ("supply-chain cases still open", len(open_cases)),
+    ]
+    for label, value in rows:
+        table.add_row(label, str(value))
     console.print(table)
-    console.print(
-        f"the simulator sent {len(messages)} messages in {sent_s:.1f} s over 4 MLLP connections "
-        "(each ACKed after its SQLite commit); next: [bold]careweave revenue reconcile[/] runs a "
-        "reconciled revenue-cycle day"
-    )
+    if fix is not None and busiest is not None:
+        console.print(
+            f"fixed the crosswalk once ({busiest.case_key} -> {fix.entry.item_number}): "
+            f"{fix.replayed} parked message(s) replayed, case {busiest.id} resolved with its audit trail"
+        )
     reasons = collections.Counter((m.error or "").split(":")[0] for m in errors)
     if reasons:
         console.print(
-            "parked messages by reason: "
-            + ", ".join(f"{r} x{n}" for r, n in reasons.most_common(5))
+            "errors by reason: " + ", ".join(f"{r} x{n}" for r, n in reasons.most_common(5))
         )
     console.print(
-        f"data in {data_dir}: try [bold]careweave messages list --config {data_dir}/demo.toml "
-        "--state error[/]"
+        f"the simulator sent {len(messages)} messages in {sent_s:.1f} s over 4 MLLP connections, "
+        "each ACKed after its SQLite commit"
+    )
+    console.print(
+        f"look inside: [bold]careweave cases list --config {data_dir}/demo.toml[/], "
+        f"[bold]careweave messages list --state error --config {data_dir}/demo.toml[/]; "
+        "a reconciled revenue-cycle day: [bold]careweave revenue reconcile[/]"
     )
 
 
