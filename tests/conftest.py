@@ -66,3 +66,12 @@ def nats_url() -> Iterator[str]:
     """URL of the real NATS JetStream server."""
     require_service("NATS", "127.0.0.1", 4222)
     yield NATS_URL
+
+
+@pytest.fixture(autouse=True)
+def _fresh_structlog() -> Iterator[None]:
+    """Undo any logging configuration a test made (a CLI run configures structlog globally)."""
+    yield
+    import structlog
+
+    structlog.reset_defaults()

@@ -40,10 +40,20 @@ def redact_phi(
     return event
 
 
+class _CurrentStderr:
+    """Writes to whatever ``sys.stderr`` is now (a test runner may have swapped and closed it)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(level: str = "info", fmt: str = "console") -> None:
     """Set up structlog (and the standard library's logging) for a careweave process."""
     numeric = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
-    logging.basicConfig(level=numeric, stream=sys.stderr, format="%(message)s")
+    logging.basicConfig(level=numeric, stream=_CurrentStderr(), format="%(message)s")
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if fmt == "json"
@@ -59,6 +69,8 @@ def configure_logging(level: str = "info", fmt: str = "console") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
-        cache_logger_on_first_use=True,
+        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
+        # Not cached: the engine logs on state changes, not per message, and an uncached logger
+        # follows a later reconfiguration (tests capture logs this way).
+        cache_logger_on_first_use=False,
     )
