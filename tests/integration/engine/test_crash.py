@@ -126,9 +126,10 @@ def _run_crash_scenario(tmp_path: Path, extra_env: dict[str, str]) -> None:
         per_key: dict[str, int] = {}
         for r in requests:
             per_key[r.idempotency_key] = per_key.get(r.idempotency_key, 0) + 1
-        # Only effects in flight at the kill may be sent twice; the receiver applied them once.
+        # Only effects in flight or delivered-but-not-yet-recorded at the kill may be sent twice
+        # (a few batches' worth, never the stream); the receiver applied each of them once.
         redelivered = [k for k, c in per_key.items() if c > 1]
-        assert len(redelivered) <= 16 * 2, redelivered
+        assert len(redelivered) <= 100, redelivered
         assert all(c <= 2 for c in per_key.values())
 
 
