@@ -75,4 +75,4 @@ def print_json(value: Any) -> None:
 def _enc(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
-    raise NotImplementedError(type(value))
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")

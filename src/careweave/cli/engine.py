@@ -7,10 +7,11 @@ import contextlib
 import datetime as dt
 import os
 import signal
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import typer
 from rich.table import Table
 
@@ -23,7 +24,14 @@ from careweave.cli.common import (
     settings_from,
     with_store,
 )
-from careweave.engine.records import EffectState, MessageQuery, MessageState
+from careweave.engine.records import (
+    Effect,
+    EffectState,
+    InboundMessage,
+    Lineage,
+    MessageQuery,
+    MessageState,
+)
 from careweave.engine.runtime import Engine
 from careweave.engine.store.base import BaseStore
 from careweave.engine.store.factory import build_store
@@ -107,7 +115,7 @@ def messages_list(
     settings = settings_from(config)
     query = MessageQuery(channel=channel, state=state, text=text, limit=limit)
 
-    async def work(store: BaseStore) -> list:  # type: ignore[type-arg]
+    async def work(store: BaseStore) -> list[InboundMessage]:
         return await store.list_messages(query)
 
     found = with_store(settings, work, read_only=True)
@@ -134,7 +142,7 @@ def messages_show(
     """Show a message's lineage: raw in, events, effects, every attempt, replays."""
     settings = settings_from(config)
 
-    async def work(store: BaseStore):  # type: ignore[no-untyped-def]
+    async def work(store: BaseStore) -> Lineage:
         return await store.lineage(message_id)
 
     lineage = with_store(settings, work, read_only=True)
@@ -174,12 +182,12 @@ def messages_show(
         )
 
 
-def _engine_work(config: Path | None, work):  # type: ignore[no-untyped-def]
+def _engine_work(config: Path | None, work: Callable[[Engine], Awaitable[int]]) -> int:
+    """Run ``work`` with an engine built from the settings (not started: no listeners, no workers)."""
     settings = settings_from(config)
 
-    async def inner(store: BaseStore):  # type: ignore[no-untyped-def]
-        engine = Engine(settings, store, middleware=[])
-        return await work(engine)
+    async def inner(store: BaseStore) -> int:
+        return await work(Engine(settings, store, middleware=[]))
 
     return with_store(settings, inner)
 
@@ -258,14 +266,14 @@ def deadletters_list(
     """List dead letters with their last error."""
     settings = settings_from(config)
 
-    async def work(store: BaseStore):  # type: ignore[no-untyped-def]
+    async def work(store: BaseStore) -> list[Effect]:
         return await store.list_effects(
             destination=destination, state=EffectState.DEAD, limit=limit
         )
 
     dead = with_store(settings, work, read_only=True)
     if as_json:
-        print_json([{k: v for k, v in _effect_dict(e).items() if k != "payload"} for e in dead])
+        print_json([msgspec.structs.replace(e, payload=None) for e in dead])
         return
     table = Table("effect", "message", "destination", "attempts", "last error")
     for e in dead:
@@ -273,13 +281,6 @@ def deadletters_list(
             str(e.id), str(e.message_id), e.destination, str(e.attempts), e.last_error or ""
         )
     console.print(table)
-
-
-def _effect_dict(effect: object) -> dict[str, object]:
-    import msgspec
-
-    result: dict[str, object] = msgspec.to_builtins(effect, enc_hook=lambda v: None)
-    return result
 
 
 @deadletters_app.command("count")

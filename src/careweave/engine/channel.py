@@ -20,7 +20,6 @@ import msgspec
 from careweave.codecs.hl7v2.header import MessageHeader
 from careweave.engine.flow_api import Flow, FlowOutput
 from careweave.engine.records import MessageState, NewEffect, NewEvent, NewMessage, Processing
-from careweave.exceptions import CareweaveError
 from careweave.model.base import BusinessEvent
 
 
@@ -122,14 +121,12 @@ class Channel:
             events = tuple(_stored_event(e) for e in [*envelope.events, *out.events])
             effects = tuple(e for route in self.routes for e in self._effects(route, envelope))
             effects += tuple(out.effects)
-        except CareweaveError as exc:
+        except Exception as exc:  # a step or flow bug must not lose the message: store it in error
             return Processing(
                 state=MessageState.ERROR,
                 error=f"{type(exc).__name__}: {exc}",
                 error_code=getattr(exc, "hl7_code", "207"),
             )
-        except Exception as exc:  # a step bug must not lose the message: store it in error
-            return Processing(state=MessageState.ERROR, error=f"{type(exc).__name__}: {exc}")
         return Processing(
             state=MessageState.PARKED if out.cases else MessageState.PROCESSED,
             ordering_key=envelope.ordering_key,

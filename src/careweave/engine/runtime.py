@@ -237,7 +237,7 @@ class Engine:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._housekeeping
         for worker in self.workers.values():
-            if worker._tasks:
+            if worker.running:
                 await worker.stop()
 
     # -- inbound ------------------------------------------------------------------------------

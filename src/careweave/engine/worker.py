@@ -20,7 +20,7 @@ import msgspec
 import structlog
 
 from careweave.connectors.base import BaseDestination, Receipt
-from careweave.engine.breaker import BreakerPolicy, CircuitBreaker
+from careweave.engine.breaker import BreakerPolicy, BreakerState, CircuitBreaker
 from careweave.engine.clock import Clock, SystemClock
 from careweave.engine.middleware import Middleware
 from careweave.engine.ratelimit import TokenBucket
@@ -92,6 +92,11 @@ class DestinationWorker:
         self.dead = 0
         self.retried = 0
 
+    @property
+    def running(self) -> bool:
+        """True between start() and stop()."""
+        return bool(self._tasks)
+
     def wake(self) -> None:
         """New effects are waiting: claim now instead of at the next poll."""
         self._wake.set()
@@ -121,6 +126,7 @@ class DestinationWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await flush
         await self.connector.close()
+        self._tasks = []
 
     # -- claiming -----------------------------------------------------------------------------
 
@@ -154,7 +160,7 @@ class DestinationWorker:
                 log.error("claim failed", destination=self.destination, error=str(exc))
                 await asyncio.sleep(1.0)
                 continue
-            if not effects and self.breaker.state.value == "half_open":
+            if not effects and self.breaker.state is BreakerState.HALF_OPEN:
                 self.breaker.record_success()  # nothing to try: don't stay half-open forever
             for effect in effects:
                 await self._slots.acquire()

@@ -135,6 +135,7 @@ class BaseStore(abc.ABC):
 
     # -- exception cases ------------------------------------------------------------------------
 
+    @abc.abstractmethod
     async def list_cases(
         self,
         *,
@@ -144,23 +145,22 @@ class BaseStore(abc.ABC):
         limit: int = 100,
     ) -> list[ExceptionCase]:
         """Exception cases, oldest first, with their parked message ids (audit not loaded)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     async def get_case(self, case_id: int) -> ExceptionCase:
         """One case with its parked messages and audit trail; NotFoundError if absent."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     async def resolve_case(
         self, case_id: int, *, actor: str, resolution: str, now: dt.datetime
     ) -> list[int]:
         """Close a case (audited); return the ids of the messages parked on it, to replay."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     async def add_case_event(
         self, case_id: int, *, action: str, actor: str, detail: str, now: dt.datetime
     ) -> None:
         """Append to a case's audit trail (notifications, replays, notes)."""
-        raise NotImplementedError
 
     # -- retention ------------------------------------------------------------------------------
 

@@ -41,15 +41,10 @@ from careweave.engine.store.codec import PayloadCodec, PlainCodec
 from careweave.engine.store.migrations import load_migrations, split_statements
 from careweave.engine.store.sqlite_leases import LeaseTable
 from careweave.engine.store.sqlite_writer import SqliteWriter
+from careweave.engine.store.sqlite_writes import OPEN_STATES, epoch
 from careweave.exceptions import MigrationError, StoreError
 
 T = TypeVar("T")
-
-_OPEN = "('pending', 'in_flight')"
-
-
-def _ts(value: dt.datetime) -> float:
-    return value.timestamp()
 
 
 @dataclass
@@ -222,7 +217,7 @@ class SqliteStore(BaseStore):
             )
             for f in processing.effects
         ]
-        received = _ts(message.received_at)
+        received = epoch(message.received_at)
 
         def job(conn: sqlite3.Connection) -> IngestResult:
             # The unique (channel, dedup_key) index decides; a duplicate costs a second look-up,
@@ -259,7 +254,7 @@ class SqliteStore(BaseStore):
             )
             if processing.cases:
                 cases_sql.park(
-                    conn, message_id, processing.cases, message.received_at, mark="?", t=_ts
+                    conn, message_id, processing.cases, message.received_at, mark="?", t=epoch
                 )
             return IngestResult(message_id, False, processing.state)
 
@@ -271,7 +266,7 @@ class SqliteStore(BaseStore):
         self, destination: str, *, worker: str, limit: int, lease: float, now: dt.datetime
     ) -> list[Effect]:
         """Lease the due heads of each ordering key (a read: leases live in memory)."""
-        now_ts = _ts(now)
+        now_ts = epoch(now)
         leases = self._leases
         scan = limit + len(leases)  # leased rows are still pending in the file: look past them
 
@@ -283,7 +278,7 @@ class SqliteStore(BaseStore):
                   AND (e.ordering_key IS NULL OR NOT EXISTS (
                       SELECT 1 FROM effects p
                       WHERE p.destination = e.destination AND p.ordering_key = e.ordering_key
-                        AND p.state IN {_OPEN} AND p.id < e.id))
+                        AND p.state IN {OPEN_STATES} AND p.id < e.id))
                 ORDER BY e.id LIMIT ?
                 """,
                 (destination, now_ts, scan),
@@ -334,7 +329,7 @@ class SqliteStore(BaseStore):
                     (
                         state.value,
                         a.attempt,
-                        _ts(next_at) if next_at else None,
+                        epoch(next_at) if next_at else None,
                         a.error,
                         a.effect_id,
                     ),
@@ -347,8 +342,8 @@ class SqliteStore(BaseStore):
                         o.attempt.effect_id,
                         o.attempt.attempt,
                         o.worker,
-                        _ts(o.attempt.started_at),
-                        _ts(o.attempt.finished_at),
+                        epoch(o.attempt.started_at),
+                        epoch(o.attempt.finished_at),
                         o.attempt.outcome.value,
                         o.attempt.status,
                         o.attempt.response,
@@ -372,7 +367,7 @@ class SqliteStore(BaseStore):
         self, effect_ids: Sequence[int], *, reason: str, now: dt.datetime
     ) -> int:
         """Replay effects: back to pending with a fresh attempt budget."""
-        now_ts = _ts(now)
+        now_ts = epoch(now)
 
         return await self._write(
             lambda c: sqlite_writes.requeue(c, effect_ids, reason=reason, now_ts=now_ts)
@@ -411,7 +406,7 @@ class SqliteStore(BaseStore):
             lambda c: c.execute(
                 "INSERT INTO replays (message_id, effect_id, stage, reason, requested_at) "
                 "VALUES (?, NULL, ?, ?, ?)",
-                (message_id, stage.value, reason, _ts(now)),
+                (message_id, stage.value, reason, epoch(now)),
             )
         )
 
@@ -423,7 +418,7 @@ class SqliteStore(BaseStore):
 
     async def list_messages(self, query: MessageQuery) -> list[InboundMessage]:
         """Messages matching the query, newest first, without raw content."""
-        where, params = rows.message_filter(query, "?", _ts)
+        where, params = rows.message_filter(query, "?", epoch)
         return await self._read(
             lambda c: sqlite_reads.list_messages(c, self._codec, query, where, params)
         )
@@ -478,7 +473,7 @@ class SqliteStore(BaseStore):
         """Close a case; returns its parked messages."""
         return await self._write(
             lambda c: cases_sql.resolve(
-                c, case_id, actor=actor, resolution=resolution, now=now, mark="?", t=_ts
+                c, case_id, actor=actor, resolution=resolution, now=now, mark="?", t=epoch
             )
         )
 
@@ -488,13 +483,13 @@ class SqliteStore(BaseStore):
         """Append to a case's audit trail."""
         await self._write(
             lambda c: cases_sql.add_event(
-                c, case_id, action=action, actor=actor, detail=detail, now=now, mark="?", t=_ts
+                c, case_id, action=action, actor=actor, detail=detail, now=now, mark="?", t=epoch
             )
         )
 
     async def prune_content(self, channel: str, *, older_than: dt.datetime) -> int:
         """Retention: drop content of finished messages, keep metadata."""
-        cutoff = _ts(older_than)
+        cutoff = epoch(older_than)
         now_ts = time.time()
 
         return await self._write(

@@ -10,7 +10,8 @@ from careweave.engine.records import Processing, ReplayStage
 from careweave.engine.store import cases_sql
 from careweave.exceptions import NotFoundError
 
-_OPEN = "('pending', 'in_flight')"
+OPEN_STATES = "('pending', 'in_flight')"
+"""The effect states still waiting for delivery, as an SQL list."""
 
 SealedEvent = tuple[str, str, bytes]
 """Event type, idempotency key, sealed payload."""
@@ -18,7 +19,8 @@ SealedEffect = tuple[str, str, str | None, str, bytes]
 """Destination, idempotency key, ordering key, content type, sealed payload."""
 
 
-def _ts(value: dt.datetime) -> float:
+def epoch(value: dt.datetime) -> float:
+    """A time as SQLite stores it: UTC epoch seconds."""
     return value.timestamp()
 
 
@@ -83,7 +85,7 @@ def reprocess(
     now: dt.datetime,
 ) -> int:
     """Store a new decoding of a message; queue only effects not already queued or delivered."""
-    now_ts = _ts(now)
+    now_ts = epoch(now)
     row = conn.execute("SELECT trace_id FROM messages WHERE id = ?", (message_id,)).fetchone()
     if row is None:
         raise NotFoundError(f"message {message_id} does not exist")
@@ -103,7 +105,7 @@ def reprocess(
     )
     insert_derived(conn, message_id, row[0], now_ts, events, fresh)
     if processing.cases:
-        cases_sql.park(conn, message_id, processing.cases, now, mark="?", t=_ts)
+        cases_sql.park(conn, message_id, processing.cases, now, mark="?", t=epoch)
     conn.execute(
         "INSERT INTO replays (message_id, effect_id, stage, reason, requested_at) "
         "VALUES (?, NULL, ?, ?, ?)",
@@ -119,7 +121,7 @@ def prune(conn: sqlite3.Connection, channel: str, *, cutoff: float, now_ts: floa
         for r in conn.execute(
             "SELECT m.id FROM messages m WHERE m.channel = ? AND m.received_at < ? "
             "AND m.raw IS NOT NULL AND NOT EXISTS (SELECT 1 FROM effects e "
-            f"WHERE e.message_id = m.id AND e.state IN {_OPEN})",
+            f"WHERE e.message_id = m.id AND e.state IN {OPEN_STATES})",
             (channel, cutoff),
         )
     ]
