@@ -27,7 +27,6 @@ from careweave.connectors.erp import ErpConfig, ErpConnector, ErpDestination
 from careweave.engine.records import EffectState
 from careweave.engine.runtime import Engine
 from careweave.engine.store.factory import build_store
-from careweave.flows.registry import FlowContext
 from careweave.flows.supply_to_replenish import encounter_key
 from careweave.masterdata import format_crosswalk
 from careweave.masterdata.loader import load_erp_master_data
@@ -161,7 +160,7 @@ async def test_an_erp_day_with_a_crosswalk_fix_and_a_close_from_the_cli(
             store,
             middleware=[],
             connectors={"erp": ErpDestination(connector)},
-            flow_context=FlowContext(master.services()),
+            services=master.services(),
         )
         await engine.start(listen=False)
         try:

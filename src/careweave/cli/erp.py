@@ -106,10 +106,9 @@ def crosswalk_add(
 
     async def work(store: BaseStore) -> ItemMissFix:
         from careweave.engine.runtime import Engine
-        from careweave.flows.registry import FlowContext
 
         data.ledger, data.position = await rebuild(store, data.destination, data.opening)
-        engine = Engine(settings, store, middleware=[], flow_context=FlowContext(data.services()))
+        engine = Engine(settings, store, middleware=[], services=data.services())
         return await fix_item_miss(
             engine, data.crosswalk, code, item, actor=who, effective_from=since,
             kind=kind, crosswalk_file=data.crosswalk_file, source="cli",
@@ -184,10 +183,9 @@ def erp_close(
 
     async def work(store: BaseStore) -> str:
         from careweave.engine.runtime import Engine
-        from careweave.flows.registry import FlowContext
 
         data.ledger, data.position = await rebuild(store, data.destination, data.opening)
-        engine = Engine(settings, store, middleware=[], flow_context=FlowContext(data.services()))
+        engine = Engine(settings, store, middleware=[], services=data.services())
         if channel not in engine.channels:
             fail(f"no channel {channel!r} in the settings")
         result, processing = await engine.receive(

@@ -21,6 +21,7 @@ from careweave.codecs.hl7v2.header import MessageHeader
 from careweave.engine.flow_api import Flow, FlowOutput
 from careweave.engine.records import MessageState, NewEffect, NewEvent, NewMessage, Processing
 from careweave.model.base import BusinessEvent
+from careweave.model.state import BusinessState, NoBusinessState
 
 
 @dataclass
@@ -103,8 +104,22 @@ class Channel:
         self.flows = list(flows)
         self.content_type = content_type
 
-    def process(self, message: NewMessage, header: MessageHeader | None = None) -> Processing:
-        """Run the steps and build the effects; errors become an ERROR state, never an exception."""
+    @property
+    def stateful(self) -> bool:
+        """True when flows run here: the message is then processed inside its store transaction."""
+        return bool(self.flows)
+
+    def process(
+        self,
+        message: NewMessage,
+        header: MessageHeader | None = None,
+        state: BusinessState | None = None,
+    ) -> Processing:
+        """Run the steps and build the effects; errors become an ERROR state, never an exception.
+
+        ``state`` is the business state of the transaction committing the message; flows read and
+        change it. Changes count only if the processing is stored without error (the store's rule).
+        """
         envelope = Envelope(message=message, header=header)
         try:
             for step in self.steps:
@@ -113,7 +128,7 @@ class Channel:
                     return Processing(
                         state=MessageState.FILTERED, ordering_key=envelope.ordering_key
                     )
-            out = FlowOutput()
+            out = FlowOutput(state=state or NoBusinessState())
             for event in envelope.events:
                 for flow in self.flows:
                     if flow.wants(event):

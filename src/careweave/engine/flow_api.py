@@ -12,6 +12,7 @@ import msgspec
 
 from careweave.engine.records import NewCase, NewEffect
 from careweave.model.base import BusinessEvent
+from careweave.model.state import BusinessState, NoBusinessState
 
 
 class Flow(Protocol):
@@ -28,8 +29,10 @@ class Flow(Protocol):
 
 @dataclass
 class FlowOutput:
-    """What flows emitted for one message."""
+    """What flows emitted for one message, and the business state they read and change."""
 
+    state: BusinessState = field(default_factory=NoBusinessState)
+    """Business state inside the transaction that commits the message (see careweave.model.state)."""
     effects: list[NewEffect] = field(default_factory=list)
     cases: list[NewCase] = field(default_factory=list)
     events: list[BusinessEvent] = field(default_factory=list)

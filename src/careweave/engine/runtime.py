@@ -45,7 +45,8 @@ from careweave.engine.records import (
 from careweave.engine.store.base import BaseStore
 from careweave.engine.worker import DestinationWorker
 from careweave.exceptions import ConfigError, Hl7Error
-from careweave.flows.registry import FlowContext, build_flow
+from careweave.flows.registry import FlowRegistry, builtin_flows
+from careweave.flows.services import FlowServices
 
 if TYPE_CHECKING:
     from careweave.gateway.app import ChannelHttpSource
@@ -156,7 +157,8 @@ class Engine:
         middleware: list[Middleware] | None = None,
         clock: Clock | None = None,
         connectors: Mapping[str, BaseDestination] | None = None,
-        flow_context: FlowContext | None = None,
+        flows: FlowRegistry | None = None,
+        services: FlowServices | None = None,
         secrets: Mapping[str, str] | None = None,
     ) -> None:
         self.settings = settings
@@ -165,9 +167,10 @@ class Engine:
         self.middleware: list[Middleware] = (
             middleware if middleware is not None else [LoggingMiddleware()]
         )
-        context = flow_context or FlowContext()
+        registry = flows or builtin_flows()
+        self.services = services or FlowServices(clock=self.clock)
         self.channels = {
-            c.name: build_channel(c, [build_flow(name, context) for name in c.flows])
+            c.name: build_channel(c, registry.build_all(c.flows, self.services))
             for c in settings.channels
         }
         self.listeners: dict[str, MllpListener] = {}
@@ -271,7 +274,11 @@ class Engine:
             dedup_key=header.dedup_key() if header is not None else None,
         )
         if header is not None:
-            processing = self.channels[channel].process(message, header)
+            pipeline = self.channels[channel]
+            if pipeline.stateful:
+                result, processing = await self._commit_with_state(message, pipeline, header)
+                return result, self._ack(header, processing, result)
+            processing = pipeline.process(message, header)
         result = await self._commit(message, processing)
         return result, self._ack(header, processing, result)
 
@@ -298,11 +305,30 @@ class Engine:
             trace_id=new_trace_id(),
             dedup_key=dedup_key,
         )
-        processing = self.channels[channel].process(message)
+        pipeline = self.channels[channel]
+        if pipeline.stateful:
+            return await self._commit_with_state(message, pipeline)
+        processing = pipeline.process(message)
         return await self._commit(message, processing), processing
+
+    async def _commit_with_state(
+        self, message: NewMessage, channel: Channel, header: MessageHeader | None = None
+    ) -> tuple[IngestResult, Processing]:
+        """Flows run inside the transaction that stores the message (business state in the store)."""
+        result, processing = await self.store.ingest_with_state(
+            message, lambda state: channel.process(message, header, state)
+        )
+        self._after_commit(message, processing, result)
+        return result, processing
 
     async def _commit(self, message: NewMessage, processing: Processing) -> IngestResult:
         result = await self.store.ingest(message, processing)
+        self._after_commit(message, processing, result)
+        return result
+
+    def _after_commit(
+        self, message: NewMessage, processing: Processing, result: IngestResult
+    ) -> None:
         for m in self.middleware:
             m.after_ingest(message, processing, result)
         if not result.duplicate:
@@ -310,7 +336,6 @@ class Engine:
                 worker = self.workers.get(effect.destination)
                 if worker is not None:
                     worker.wake()
-        return result
 
     def _ack(
         self, header: MessageHeader | None, processing: Processing, result: IngestResult
@@ -354,14 +379,26 @@ class Engine:
                 trace_id=stored.trace_id,
                 dedup_key=stored.dedup_key,
             )
+            if channel.stateful:
+                queued, processing = await self.store.reprocess_with_state(
+                    message_id,
+                    lambda state: channel.process(message, header, state),
+                    reason=reason,
+                    now=self.clock.now(),
+                )
+                self._wake(processing)
+                return queued
             processing = channel.process(message, header)
         queued = await self.store.reprocess_message(
             message_id, processing, reason=reason, now=self.clock.now()
         )
+        self._wake(processing)
+        return queued
+
+    def _wake(self, processing: Processing) -> None:
         for effect in processing.effects:
             if (worker := self.workers.get(effect.destination)) is not None:
                 worker.wake()
-        return queued
 
     async def replay_query(self, query: MessageQuery, *, reason: str) -> int:
         """Re-decode every message matching ``query``; returns how many were replayed."""

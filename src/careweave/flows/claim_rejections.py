@@ -13,7 +13,7 @@ from typing import ClassVar
 from careweave.engine.flow_api import FlowOutput
 from careweave.engine.records import NewCase
 from careweave.flows.base import BaseFlow
-from careweave.flows.registry import FlowContext, register_flow
+from careweave.flows.services import FlowServices
 from careweave.mappings.x12_claim_status import ClaimStatusReported, ClaimTransactionAcknowledged
 from careweave.model.base import BusinessEvent
 
@@ -65,9 +65,6 @@ class ClaimRejectionsFlow(BaseFlow):
             )
 
 
-def build_claim_rejections(_context: FlowContext) -> ClaimRejectionsFlow:
+def build_claim_rejections(_services: FlowServices) -> ClaimRejectionsFlow:
     """The flow; it needs no domain service."""
     return ClaimRejectionsFlow()
-
-
-register_flow(ClaimRejectionsFlow.name, build_claim_rejections)

@@ -30,7 +30,7 @@ from careweave.erp.ledger import JournalBuilder, LedgerBook
 from careweave.erp.periods import PeriodCalendar
 from careweave.erp.supply_match import match_supply
 from careweave.flows.base import BaseFlow
-from careweave.flows.registry import FlowContext, register_flow
+from careweave.flows.services import FlowServices
 from careweave.flows.supply_to_replenish import encounter_key
 from careweave.masterdata.cost_centers import (
     ChartOfAccounts,
@@ -241,22 +241,18 @@ class CostAllocationFlow(BaseFlow):
             )
 
 
-def _build(ctx: FlowContext) -> CostAllocationFlow:
-    chart = ctx.services.get("chart")
-    projects = ctx.services.get("projects")
-    destination = ctx.services.get("erp_destination", "erp")
+def build_cost_allocation(services: FlowServices) -> CostAllocationFlow:
+    """The flow, from cost centers, standard costs, physicians, items and locations."""
+    name = "cost-allocation"
     return CostAllocationFlow(
-        cost_centers=ctx.service("cost_centers", CostCenterMap),
-        standard_costs=ctx.service("standard_costs", StandardCostTable),
-        physicians=ctx.service("physicians", PhysicianDirectory),
-        crosswalk=ctx.service("items", ItemCrosswalk),
-        locations=ctx.service("locations", LocationDirectory),
-        calendar=ctx.service("calendar", PeriodCalendar),
-        book=ctx.service("ledger", LedgerBook),
-        chart=chart if isinstance(chart, ChartOfAccounts) else None,
-        projects=projects if isinstance(projects, ProjectAllocations) else None,
-        destination=destination if isinstance(destination, str) else "erp",
+        cost_centers=services.need(services.cost_centers, "cost_centers", name),
+        standard_costs=services.need(services.standard_costs, "standard_costs", name),
+        physicians=services.need(services.physicians, "physicians", name),
+        crosswalk=services.need(services.crosswalk, "items", name),
+        locations=services.need(services.locations, "locations", name),
+        calendar=PeriodCalendar(),
+        book=LedgerBook(),
+        chart=services.chart,
+        projects=services.projects,
+        destination=services.erp_destination,
     )
-
-
-register_flow("cost-allocation", _build)

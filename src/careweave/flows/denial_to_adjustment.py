@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from careweave.engine.clock import Clock, ManualClock, SystemClock
+from careweave.engine.clock import Clock
 from careweave.engine.flow_api import FlowOutput
 from careweave.engine.records import NewCase
 from careweave.exceptions import ValidationError
 from careweave.flows.base import BaseFlow
-from careweave.flows.registry import FlowContext, register_flow
+from careweave.flows.services import FlowServices
 from careweave.model.base import BusinessEvent
 from careweave.model.finance import ClaimDenied
 from careweave.revenue import (
@@ -91,14 +91,6 @@ class DenialToAdjustmentFlow(BaseFlow):
         )
 
 
-def build_denial_to_adjustment(context: FlowContext) -> DenialToAdjustmentFlow:
-    """The flow, with the optional ``appeal_policy`` and ``clock`` services."""
-    policy = context.services.get("appeal_policy")
-    clock = context.services.get("clock")
-    return DenialToAdjustmentFlow(
-        policy if isinstance(policy, AppealPolicy) else AppealPolicy(),
-        clock if isinstance(clock, SystemClock | ManualClock) else SystemClock(),
-    )
-
-
-register_flow(DenialToAdjustmentFlow.name, build_denial_to_adjustment)
+def build_denial_to_adjustment(services: FlowServices) -> DenialToAdjustmentFlow:
+    """The flow, with the optional appeal policy."""
+    return DenialToAdjustmentFlow(services.appeal_policy or AppealPolicy(), services.clock)

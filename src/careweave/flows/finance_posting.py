@@ -34,7 +34,7 @@ from careweave.erp.ledger import JournalBuilder, LedgerBook
 from careweave.erp.periods import PeriodCalendar
 from careweave.exceptions import ValidationError
 from careweave.flows.base import BaseFlow
-from careweave.flows.registry import FlowContext, register_flow
+from careweave.flows.services import FlowServices
 from careweave.masterdata.cost_centers import ChartOfAccounts
 from careweave.model.base import BusinessEvent
 from careweave.model.finance import (
@@ -145,17 +145,12 @@ class FinancePostingFlow(BaseFlow):
         out.send(self.destination, key, journal, ordering_key=ordering, content_type=JOURNAL)
 
 
-def _build(ctx: FlowContext) -> FinancePostingFlow:
-    chart = ctx.services.get("chart")
-    payees = ctx.services.get("payees")
-    destination = ctx.services.get("erp_destination", "erp")
+def build_finance_posting(services: FlowServices) -> FinancePostingFlow:
+    """The flow, with the optional chart of accounts and payee table."""
     return FinancePostingFlow(
-        calendar=ctx.service("calendar", PeriodCalendar),
-        book=ctx.service("ledger", LedgerBook),
-        chart=chart if isinstance(chart, ChartOfAccounts) else None,
-        payees=payees if isinstance(payees, PayeeResolver) else None,
-        destination=destination if isinstance(destination, str) else "erp",
+        calendar=PeriodCalendar(),
+        book=LedgerBook(),
+        chart=services.chart,
+        payees=services.payees,
+        destination=services.erp_destination,
     )
-
-
-register_flow("finance-posting", _build)

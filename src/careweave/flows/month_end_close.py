@@ -20,7 +20,7 @@ from careweave.erp.ledger import LedgerBook
 from careweave.erp.periods import Period, PeriodCalendar
 from careweave.exceptions import MappingError
 from careweave.flows.base import BaseFlow
-from careweave.flows.registry import FlowContext, register_flow
+from careweave.flows.services import FlowServices
 from careweave.masterdata.cost_centers import ChartOfAccounts
 from careweave.model.base import BusinessEvent
 
@@ -110,16 +110,14 @@ def install_close_format() -> None:
     DECODE_STEPS.setdefault(CLOSE_REQUEST_FORMAT, close_request_step)
 
 
-def _build(ctx: FlowContext) -> MonthEndCloseFlow:
-    chart = ctx.services.get("chart")
-    destination = ctx.services.get("erp_destination", "erp")
+def build_month_end_close(services: FlowServices) -> MonthEndCloseFlow:
+    """The flow, with the optional chart of accounts."""
     return MonthEndCloseFlow(
-        calendar=ctx.service("calendar", PeriodCalendar),
-        book=ctx.service("ledger", LedgerBook),
-        chart=chart if isinstance(chart, ChartOfAccounts) else None,
-        destination=destination if isinstance(destination, str) else "erp",
+        calendar=PeriodCalendar(),
+        book=LedgerBook(),
+        chart=services.chart,
+        destination=services.erp_destination,
     )
 
 
-register_flow("month-end-close", _build)
 install_close_format()

@@ -32,14 +32,14 @@ from careweave.connectors.rcm import (
     RcmEncounter,
     RcmEncounterUpdate,
 )
-from careweave.engine.clock import Clock, ManualClock, SystemClock
+from careweave.engine.clock import Clock, SystemClock
 from careweave.engine.flow_api import FlowOutput
 from careweave.engine.records import NewCase
 from careweave.exceptions import ValidationError
 from careweave.flows.base import BaseFlow
 from careweave.flows.billing_references import BillingReferences, CoverageTable
 from careweave.flows.rcm_payloads import demographics, line_key, patient_id, rcm_charge_line
-from careweave.flows.registry import FlowContext, register_flow
+from careweave.flows.services import FlowServices
 from careweave.model.base import BusinessEvent
 from careweave.model.charges import ChargeCaptured
 from careweave.model.clinical import (
@@ -336,21 +336,16 @@ def _signed_amount(line: ChargeLine) -> Decimal:
     return -amount if line.is_credit else amount
 
 
-def build_patient_to_billing(context: FlowContext) -> PatientToBillingFlow:
-    """The flow, from the ``billing`` references, ``coverage`` table, optional ``charge_validator``
-    and ``clock``."""
-    references = context.service("billing", BillingReferences)
-    coverage = context.service("coverage", CoverageTable)
-    validator = context.services.get("charge_validator")
-    if not isinstance(validator, ChargeValidator):
-        validator = ChargeValidator(ChargeValidationConfig(), Icd10CmCodeSet(), SystemClock())
-    clock = context.services.get("clock")
-    return PatientToBillingFlow(
-        references,
-        coverage,
-        validator,
-        clock=clock if isinstance(clock, SystemClock | ManualClock) else None,
+def build_patient_to_billing(services: FlowServices) -> PatientToBillingFlow:
+    """The flow, from the billing references and coverage table, with the optional validator."""
+    name = PatientToBillingFlow.name
+    validator = services.charge_validator or ChargeValidator(
+        ChargeValidationConfig(), Icd10CmCodeSet(), services.clock
     )
-
-
-register_flow(PatientToBillingFlow.name, build_patient_to_billing)
+    return PatientToBillingFlow(
+        services.need(services.billing, "billing", name),
+        services.need(services.coverage, "coverage", name),
+        validator,
+        clock=services.clock,
+        destination=services.rcm_destination,
+    )

@@ -17,7 +17,7 @@ import msgspec
 
 from careweave.engine.flow_api import FlowOutput
 from careweave.flows.base import BaseFlow
-from careweave.flows.registry import FlowContext, register_flow
+from careweave.flows.services import FlowServices
 from careweave.model.base import BusinessEvent
 from careweave.model.finance import RemittanceEvent
 
@@ -66,10 +66,7 @@ def _ordering_key(event: RemittanceEvent) -> str | None:
     return f"{base}:{claim_id}" if base and claim_id else base
 
 
-def build_remittance_posting(context: FlowContext) -> RemittancePostingFlow:
-    """The flow, with the optional ``payees`` table (payee NPI -> entity)."""
-    payees = context.services.get("payees")
+def build_remittance_posting(services: FlowServices) -> RemittancePostingFlow:
+    """The flow, with the optional payee table (payee NPI -> entity)."""
+    payees = services.payees
     return RemittancePostingFlow(payees if isinstance(payees, PayeeEntities) else PayeeEntities())
-
-
-register_flow(RemittancePostingFlow.name, build_remittance_posting)

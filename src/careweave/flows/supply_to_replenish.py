@@ -31,7 +31,7 @@ from careweave.engine.records import NewCase
 from careweave.erp.inventory import InventoryPosition
 from careweave.erp.supply_match import SupplyMatch, match_supply
 from careweave.flows.base import BaseFlow
-from careweave.flows.registry import FlowContext, register_flow
+from careweave.flows.services import FlowServices
 from careweave.masterdata.items import ItemCrosswalk
 from careweave.masterdata.locations import LocationDirectory
 from careweave.model.base import BusinessEvent
@@ -206,14 +206,12 @@ class SupplyToReplenishFlow(BaseFlow):
             )
 
 
-def _build(ctx: FlowContext) -> SupplyToReplenishFlow:
-    destination = ctx.services.get("erp_destination", "erp")
+def build_supply_to_replenish(services: FlowServices) -> SupplyToReplenishFlow:
+    """The flow, from the item crosswalk and the location master."""
+    name = SupplyToReplenishFlow.name
     return SupplyToReplenishFlow(
-        ctx.service("items", ItemCrosswalk),
-        ctx.service("locations", LocationDirectory),
-        ctx.service("inventory", InventoryPosition),
-        destination=destination if isinstance(destination, str) else "erp",
+        services.need(services.crosswalk, "items", name),
+        services.need(services.locations, "locations", name),
+        InventoryPosition(),
+        destination=services.erp_destination,
     )
-
-
-register_flow("supply-to-replenish", _build)

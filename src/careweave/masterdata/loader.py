@@ -45,6 +45,7 @@ from careweave.erp.inventory import InventoryPosition
 from careweave.erp.ledger import LedgerBook
 from careweave.erp.periods import PeriodCalendar
 from careweave.exceptions import CareweaveError, ConfigError
+from careweave.flows.services import FlowServices
 from careweave.masterdata.cost_centers import (
     CostCenterAssignment,
     CostCenterMap,
@@ -115,19 +116,16 @@ class ErpMasterData:
     ledger: LedgerBook = field(default_factory=LedgerBook)
     warnings: list[str] = field(default_factory=list)
 
-    def services(self) -> dict[str, object]:
-        """The services for a ``FlowContext``."""
-        return {
-            "items": self.crosswalk,
-            "locations": self.locations,
-            "inventory": self.position,
-            "cost_centers": self.cost_centers,
-            "standard_costs": self.standard_costs,
-            "physicians": self.physicians,
-            "calendar": self.calendar,
-            "ledger": self.ledger,
-            "erp_destination": self.destination,
-        }
+    def services(self) -> FlowServices:
+        """The domain services the ERP flows are built with."""
+        return FlowServices(
+            crosswalk=self.crosswalk,
+            locations=self.locations,
+            cost_centers=self.cost_centers,
+            standard_costs=self.standard_costs,
+            physicians=self.physicians,
+            erp_destination=self.destination,
+        )
 
 
 def _rows(report: ImportReport[T], name: str, warnings: list[str]) -> list[T]:

@@ -123,7 +123,7 @@ async def run_demo(
             store,
             middleware=[],
             connectors={"erp": ErpDestination(connector)},
-            flow_context=books.context(),
+            services=books.services(),
         )
         await engine.start()
         port = engine.listeners["ehr"].port

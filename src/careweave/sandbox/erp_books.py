@@ -14,7 +14,7 @@ from decimal import Decimal
 from careweave.erp.inventory import InventoryPosition
 from careweave.erp.ledger import LedgerBook
 from careweave.erp.periods import PeriodCalendar
-from careweave.flows.registry import FlowContext
+from careweave.flows.services import FlowServices
 from careweave.masterdata import (
     CodeKind,
     CostCenterAssignment,
@@ -68,19 +68,14 @@ class ScenarioBooks:
     calendar: PeriodCalendar = field(default_factory=PeriodCalendar)
     book: LedgerBook = field(default_factory=LedgerBook)
 
-    def context(self) -> FlowContext:
-        """The flow context the ERP flows read their services from."""
-        return FlowContext(
-            {
-                "items": self.crosswalk,
-                "locations": self.locations,
-                "inventory": self.position,
-                "cost_centers": self.cost_centers,
-                "physicians": self.physicians,
-                "standard_costs": self.standard_costs,
-                "calendar": self.calendar,
-                "ledger": self.book,
-            }
+    def services(self) -> FlowServices:
+        """The domain services the ERP flows are built with."""
+        return FlowServices(
+            crosswalk=self.crosswalk,
+            locations=self.locations,
+            cost_centers=self.cost_centers,
+            physicians=self.physicians,
+            standard_costs=self.standard_costs,
         )
 
 

@@ -44,8 +44,8 @@ from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
 from careweave.exceptions import CareweaveError
 from careweave.flows.claim_register import ClaimRegister
 from careweave.flows.claims import ClaimRun, ClaimRunResult, ClaimsConfig, HttpClaimSender
-from careweave.flows.registry import FlowContext
 from careweave.flows.remittance_posting import PayeeEntities
+from careweave.flows.services import FlowServices
 from careweave.mappings.x12_decode import X12_CONTENT_TYPE, X12Inbound
 from careweave.mappings.x12_remittance import map_remittances
 from careweave.model.finance import (
@@ -214,13 +214,11 @@ async def run_revenue_day(
         clock=calendar.now,
     )
     rcm = RcmSimulator()
-    context = FlowContext(
-        {
-            "billing": billing_references(scenario),
-            "coverage": coverage_table(scenario),
-            "payees": payee_entities(scenario),
-            "clock": calendar,
-        }
+    services = FlowServices(
+        billing=billing_references(scenario),
+        coverage=coverage_table(scenario),
+        payees=payee_entities(scenario),
+        clock=calendar,
     )
     with (
         SimulatorServer(rcm.app, name="rcm") as rcm_server,
@@ -238,7 +236,7 @@ async def run_revenue_day(
             store,
             middleware=[],
             connectors={"revenue-cycle": rcm_connector},
-            flow_context=context,
+            services=services,
         )
         await engine.start()
         try:

@@ -16,7 +16,7 @@ from careweave.engine.records import CaseState, MessageState, NewCase
 from careweave.engine.runtime import Engine
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
 from careweave.flows import BaseFlow, FlowOutput
-from careweave.flows.registry import FlowContext, register_flow
+from careweave.flows.registry import FlowRegistry
 from careweave.model.base import BusinessEvent
 from careweave.model.clinical import PatientAdmitted
 from careweave.testing import RecordingHttpServer
@@ -62,9 +62,6 @@ class BedBoardFlow(BaseFlow):
         )
 
 
-register_flow("test-bed-board", lambda ctx: BedBoardFlow(ctx.service("units", KnownUnits)))
-
-
 def admit(n: int, unit: str) -> bytes:
     return (
         f"MSH|^~\\&|EPIC|HOSP|CW|CWF|20260101120000||ADT^A01^ADT_A01|ADM{n:04d}|P|2.5.1\r"
@@ -93,7 +90,8 @@ connector = {{ type = "http", url = "{bed_board.url}/beds" }}
         )
         store = SqliteStore(SqliteConfig(path=tmp_path / "cw.db"))
         await store.open()
-        engine = Engine(settings, store, flow_context=FlowContext({"units": units}))
+        flows = FlowRegistry({"test-bed-board": lambda _services: BedBoardFlow(units)})
+        engine = Engine(settings, store, flows=flows)
         await engine.start()
         try:
             async with MllpClient("127.0.0.1", engine.listeners["adt"].port) as client:

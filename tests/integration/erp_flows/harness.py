@@ -90,7 +90,7 @@ async def erp_day(tmp_path: Path, books: ScenarioBooks) -> AsyncIterator[ErpDay]
             store,
             middleware=[],
             connectors={"erp": ErpDestination(connector)},
-            flow_context=books.context(),
+            services=books.services(),
         )
         await engine.start(listen=False)
         try:

@@ -17,8 +17,8 @@ from careweave.config import parse_settings
 from careweave.engine.records import CaseState, MessageState
 from careweave.engine.runtime import Engine
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
-from careweave.flows.registry import FlowContext
 from careweave.flows.remittance_posting import PayeeEntities
+from careweave.flows.services import FlowServices
 from careweave.mappings.x12_decode import X12_CONTENT_TYPE
 from careweave.model.finance import ClaimDenied, ClaimPaid
 from careweave.revenue import posted_total, remittance_events
@@ -56,7 +56,7 @@ async def test_a_balanced_835_posts_each_payment_and_adjustment_once(tmp_path: P
             parse_settings(settings(gl.url)),
             store,
             middleware=[],
-            flow_context=FlowContext({"payees": PayeeEntities({payee: "RBH01"})}),
+            services=FlowServices(payees=PayeeEntities({payee: "RBH01"})),
         )
         await engine.start(listen=False)
         try:

@@ -61,7 +61,9 @@ def test_master_data_loads_as_of_a_date_and_names_each_bad_row(tmp_path: Path) -
     assert data.cost_centers.lookup("RBH01-7481", dt.date(2025, 3, 3)) is not None
     cost = data.standard_costs.get("92928")
     assert cost is not None and str(cost.professional_cost) == "0.00"
-    assert set(data.services()) >= {"items", "locations", "inventory", "ledger", "calendar"}
+    services = data.services()
+    assert services.crosswalk is data.crosswalk and services.locations is data.locations
+    assert services.cost_centers is data.cost_centers and services.physicians is data.physicians
 
 
 def test_a_missing_file_or_setting_is_a_config_error(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from careweave.engine.records import (
     CaseState,
@@ -24,6 +24,10 @@ from careweave.engine.records import (
     Processing,
     ReplayStage,
 )
+from careweave.model.state import BusinessState, StateTable
+
+Processor = Callable[[BusinessState], Processing]
+"""Processing that must run inside the transaction storing its message (a channel with flows)."""
 
 
 class BaseStore(abc.ABC):
@@ -62,6 +66,20 @@ class BaseStore(abc.ABC):
         says ``duplicate`` and carries the first message's id and state.
         """
 
+    @abc.abstractmethod
+    async def ingest_with_state(
+        self, message: NewMessage, process: Processor
+    ) -> tuple[IngestResult, Processing]:
+        """Store a message, running ``process`` inside the transaction that commits it.
+
+        ``process`` gets the business state of that transaction: it reads what earlier commits
+        left and its changes are written in the same commit as the message, its events and its
+        effects, unless its processing ends in error (then nothing it changed is kept). Business
+        state transactions are serialised (the single writer on SQLite, a lock on PostgreSQL), so
+        processes sharing a store see one state. A repeated ``(channel, dedup_key)`` is not
+        processed again: the result says ``duplicate``, with the first message's state.
+        """
+
     # -- delivery queue -------------------------------------------------------------------------
 
     @abc.abstractmethod
@@ -98,6 +116,24 @@ class BaseStore(abc.ABC):
         duplicated (a dead one gets a new effect). Cases the new decoding raises are opened or
         joined. Returns how many new effects were queued.
         """
+
+    @abc.abstractmethod
+    async def reprocess_with_state(
+        self, message_id: int, process: Processor, *, reason: str, now: dt.datetime
+    ) -> tuple[int, Processing]:
+        """Replay from raw for a channel with flows: ``process`` runs inside the transaction that
+        stores the new decoding (as :meth:`ingest_with_state`). Returns the effects queued and the
+        processing."""
+
+    # -- business state -------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def get_state(self, table: StateTable, key: str) -> bytes | None:
+        """One committed business-state value, or None."""
+
+    @abc.abstractmethod
+    async def state_rows(self, table: StateTable) -> list[tuple[str, bytes]]:
+        """Every committed row of a business-state table, ordered by key."""
 
     # -- queries --------------------------------------------------------------------------------
 

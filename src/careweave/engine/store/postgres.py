@@ -8,6 +8,7 @@ expired lease is simply claimable again.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator, Sequence
@@ -29,18 +30,21 @@ from careweave.engine.records import (
     IngestResult,
     Lineage,
     MessageQuery,
+    MessageState,
     NewMessage,
     Processing,
     ReplayStage,
 )
-from careweave.engine.store import postgres_cases, rows
+from careweave.engine.store import postgres_cases, postgres_state, rows, state_sql
 from careweave.engine.store import postgres_sql as q
-from careweave.engine.store.base import BaseStore
+from careweave.engine.store.base import BaseStore, Processor
 from careweave.engine.store.codec import PayloadCodec, PlainCodec
 from careweave.engine.store.migrations import load_migrations, split_statements
 from careweave.engine.store.postgres_batch import GroupCommitBatcher
 from careweave.engine.store.postgres_ingest import SealedIngest, describe, seal, write_batch
+from careweave.engine.store.postgres_state import StatefulIngest
 from careweave.exceptions import MigrationError, NotFoundError, StoreError
+from careweave.model.state import StateTable
 
 Connection = psycopg.AsyncConnection[Any]
 
@@ -80,6 +84,8 @@ class PostgresStore(BaseStore):
         self._codec = config.codec
         self._pool: AsyncConnectionPool[Connection] | None = None
         self._batcher: GroupCommitBatcher[SealedIngest, IngestResult] | None = None
+        self._stateful: GroupCommitBatcher[StatefulIngest, tuple[IngestResult, Processing]] | None
+        self._stateful = None
 
     @property
     def ingest_batches(self) -> int:
@@ -112,9 +118,15 @@ class PostgresStore(BaseStore):
             concurrency=self.config.write_concurrency,
         )
         self._batcher.start()
+        # Business-state batches are serialised across processes by a lock: one in flight.
+        self._stateful = GroupCommitBatcher(self._write_stateful, max_batch=self.config.max_batch)
+        self._stateful.start()
 
     async def close(self) -> None:
         """Flush pending ingests and close the pool."""
+        if self._stateful is not None:
+            await self._stateful.stop()
+            self._stateful = None
         if self._batcher is not None:
             await self._batcher.stop()
             self._batcher = None
@@ -208,6 +220,53 @@ class PostgresStore(BaseStore):
             results.extend(await self._write_ingests([item]))
         return results
 
+    async def ingest_with_state(
+        self, message: NewMessage, process: Processor
+    ) -> tuple[IngestResult, Processing]:
+        """Process a message inside the (locked) transaction that stores it."""
+        if self._stateful is None:
+            raise StoreError("the store is not open")
+        return await self._stateful.submit((message, process))
+
+    async def _write_stateful(
+        self, items: Sequence[StatefulIngest]
+    ) -> list[tuple[IngestResult, Processing] | BaseException]:
+        if self._pool is None:
+            raise StoreError("the store is not open")
+        try:
+            async with self._pool.connection() as conn:
+                return list(await self._stateful_batch(conn, items))
+        except psycopg.OperationalError as exc:
+            return [StoreError(f"PostgreSQL failed: {exc}")] * len(items)
+        except (psycopg.Error, StoreError) as exc:
+            if len(items) == 1:
+                return [describe(items[0][0], exc)]
+        results: list[tuple[IngestResult, Processing] | BaseException] = []
+        for item in items:
+            results.extend(await self._write_stateful([item]))
+        return results
+
+    async def _stateful_batch(
+        self, conn: Connection, items: Sequence[StatefulIngest]
+    ) -> list[tuple[IngestResult, Processing]]:
+        async with conn.transaction():
+            await postgres_state.lock_state(conn)
+            stored = await postgres_state.existing_messages(conn, items)
+            batch = postgres_state.thread_reader(conn, asyncio.get_running_loop())
+            processings = await asyncio.to_thread(
+                postgres_state.process_batch, items, batch, stored
+            )
+            await postgres_state.write_changes(conn, batch.changes())
+            sealed = [
+                seal(message, postgres_state.placeholder(p), self._codec)
+                for (message, _process), p in zip(items, processings, strict=True)
+            ]
+            results = await write_batch(conn, sealed)
+        return [
+            (r, p if p is not None and not r.duplicate else postgres_state.duplicate_processing(r))
+            for r, p in zip(results, processings, strict=True)
+        ]
+
     # -- delivery queue ---------------------------------------------------------------------------
 
     async def claim_effects(
@@ -255,72 +314,107 @@ class PostgresStore(BaseStore):
         self, message_id: int, processing: Processing, *, reason: str, now: dt.datetime
     ) -> int:
         """Store a new decoding of a message and queue the effects that are not already open."""
+        async with self._connection() as conn, conn.transaction():
+            return await self._reprocess(conn, message_id, processing, reason=reason, now=now)
+
+    async def reprocess_with_state(
+        self, message_id: int, process: Processor, *, reason: str, now: dt.datetime
+    ) -> tuple[int, Processing]:
+        """Re-run a message's processing inside the (locked) transaction storing the result."""
+        async with self._connection() as conn, conn.transaction():
+            await postgres_state.lock_state(conn)
+            overlay = postgres_state.thread_reader(conn, asyncio.get_running_loop())
+            processing = await asyncio.to_thread(process, overlay)
+            if processing.state is not MessageState.ERROR:
+                await postgres_state.write_changes(conn, overlay.changes())
+            queued = await self._reprocess(conn, message_id, processing, reason=reason, now=now)
+        return queued, processing
+
+    async def _reprocess(
+        self,
+        conn: Connection,
+        message_id: int,
+        processing: Processing,
+        *,
+        reason: str,
+        now: dt.datetime,
+    ) -> int:
         sealed_events = [(e, self._codec.seal(e.payload)) for e in processing.events]
         sealed_effects = [(f, self._codec.seal(f.payload)) for f in processing.effects]
-        async with self._connection() as conn, conn.transaction():
-            # The row lock serialises two replays of the same message.
-            cur = await conn.execute(
-                "SELECT trace_id FROM messages WHERE id = %s FOR UPDATE", (message_id,)
-            )
-            row = await cur.fetchone()
-            if row is None:
-                raise NotFoundError(f"message {message_id} does not exist")
-            trace_id = row[0]
-            # Effects already queued or delivered are not sent again; dead ones get a new effect.
-            cur = await conn.execute(
-                "SELECT destination, idempotency_key FROM effects "
-                "WHERE message_id = %s AND state IN ('pending', 'in_flight', 'delivered')",
-                (message_id,),
-            )
-            open_keys = {(r[0], r[1]) for r in await cur.fetchall()}
-            fresh = [
-                (f, p)
-                for f, p in sealed_effects
-                if (f.destination, f.idempotency_key) not in open_keys
-            ]
-            await conn.execute(
-                "UPDATE messages SET state = %s, error = %s, ordering_key = %s WHERE id = %s",
-                (processing.state.value, processing.error, processing.ordering_key, message_id),
-            )
-            async with conn.cursor() as many:
-                if sealed_events:
-                    await many.executemany(
-                        q.INSERT_EVENTS,
-                        [
-                            (message_id, e.event_type, e.idempotency_key, p, now)
-                            for e, p in sealed_events
-                        ],
-                    )
-                if fresh:
-                    await many.executemany(
-                        q.INSERT_EFFECTS,
-                        [
-                            (
-                                message_id,
-                                f.destination,
-                                f.idempotency_key,
-                                f.ordering_key,
-                                f.content_type,
-                                p,
-                                now,
-                                now,
-                                trace_id,
-                            )
-                            for f, p in fresh
-                        ],
-                    )
-            if processing.cases:
-                await postgres_cases.park(conn, message_id, processing.cases, now)
-            await conn.execute(
-                q.INSERT_REPLAY,
-                {
-                    "message_id": message_id,
-                    "stage": ReplayStage.DECODE.value,
-                    "reason": reason,
-                    "now": now,
-                },
-            )
+        # The row lock serialises two replays of the same message.
+        cur = await conn.execute(
+            "SELECT trace_id FROM messages WHERE id = %s FOR UPDATE", (message_id,)
+        )
+        row = await cur.fetchone()
+        if row is None:
+            raise NotFoundError(f"message {message_id} does not exist")
+        trace_id = row[0]
+        # Effects already queued or delivered are not sent again; dead ones get a new effect.
+        cur = await conn.execute(
+            "SELECT destination, idempotency_key FROM effects "
+            "WHERE message_id = %s AND state IN ('pending', 'in_flight', 'delivered')",
+            (message_id,),
+        )
+        open_keys = {(r[0], r[1]) for r in await cur.fetchall()}
+        fresh = [
+            (f, p) for f, p in sealed_effects if (f.destination, f.idempotency_key) not in open_keys
+        ]
+        await conn.execute(
+            "UPDATE messages SET state = %s, error = %s, ordering_key = %s WHERE id = %s",
+            (processing.state.value, processing.error, processing.ordering_key, message_id),
+        )
+        async with conn.cursor() as many:
+            if sealed_events:
+                await many.executemany(
+                    q.INSERT_EVENTS,
+                    [
+                        (message_id, e.event_type, e.idempotency_key, p, now)
+                        for e, p in sealed_events
+                    ],
+                )
+            if fresh:
+                await many.executemany(
+                    q.INSERT_EFFECTS,
+                    [
+                        (
+                            message_id,
+                            f.destination,
+                            f.idempotency_key,
+                            f.ordering_key,
+                            f.content_type,
+                            p,
+                            now,
+                            now,
+                            trace_id,
+                        )
+                        for f, p in fresh
+                    ],
+                )
+        if processing.cases:
+            await postgres_cases.park(conn, message_id, processing.cases, now)
+        await conn.execute(
+            q.INSERT_REPLAY,
+            {
+                "message_id": message_id,
+                "stage": ReplayStage.DECODE.value,
+                "reason": reason,
+                "now": now,
+            },
+        )
         return len(fresh)
+
+    # -- business state ---------------------------------------------------------------------------
+
+    async def get_state(self, table: StateTable, key: str) -> bytes | None:
+        """One committed business-state value."""
+        async with self._connection() as conn:
+            return await postgres_state.read_value(conn, table, key)
+
+    async def state_rows(self, table: StateTable) -> list[tuple[str, bytes]]:
+        """Every committed row of a business-state table, by key."""
+        async with self._connection() as conn:
+            cur = await conn.execute(state_sql.select_all(table))
+            return [(str(r[0]), bytes(r[1])) for r in await cur.fetchall()]
 
     async def record_replay(
         self, message_id: int, *, stage: ReplayStage, reason: str, now: dt.datetime

@@ -31,20 +31,29 @@ from careweave.engine.records import (
     IngestResult,
     Lineage,
     MessageQuery,
+    MessageState,
     NewMessage,
     Processing,
     ReplayStage,
 )
-from careweave.engine.store import cases_sql, rows, sqlite_reads, sqlite_writes
-from careweave.engine.store.base import BaseStore
+from careweave.engine.store import cases_sql, rows, sqlite_reads, sqlite_writes, state_sql
+from careweave.engine.store.base import BaseStore, Processor
 from careweave.engine.store.codec import PayloadCodec, PlainCodec
 from careweave.engine.store.migrations import load_migrations, split_statements
 from careweave.engine.store.sqlite_leases import LeaseTable
 from careweave.engine.store.sqlite_writer import SqliteWriter
 from careweave.engine.store.sqlite_writes import OPEN_STATES, epoch
 from careweave.exceptions import MigrationError, StoreError
+from careweave.model.state import StateOverlay, StateTable
 
 T = TypeVar("T")
+
+_Sealed = tuple[bytes, list[sqlite_writes.SealedEvent], list[sqlite_writes.SealedEffect]]
+
+
+def _state_value(conn: sqlite3.Connection, table: StateTable, key: str) -> bytes | None:
+    row = conn.execute(state_sql.select_value(table, "?"), (key,)).fetchone()
+    return None if row is None else bytes(row[0])
 
 
 @dataclass
@@ -202,12 +211,55 @@ class SqliteStore(BaseStore):
 
     async def ingest(self, message: NewMessage, processing: Processing) -> IngestResult:
         """Store a message and its derived events and effects in the next group commit."""
+        sealed = self._seal(message, processing)
+        return await self._write(lambda conn: self._insert(conn, message, processing, sealed))
+
+    async def ingest_with_state(
+        self, message: NewMessage, process: Processor
+    ) -> tuple[IngestResult, Processing]:
+        """Process a message inside the group commit that stores it (see the base class)."""
+
+        def job(conn: sqlite3.Connection) -> tuple[IngestResult, Processing]:
+            if message.dedup_key is not None:
+                row = conn.execute(
+                    "SELECT id, state FROM messages WHERE channel = ? AND dedup_key = ?",
+                    (message.channel, message.dedup_key),
+                ).fetchone()
+                if row is not None:
+                    conn.execute(
+                        "UPDATE messages SET duplicates = duplicates + 1 WHERE id = ?", (row[0],)
+                    )
+                    state = rows.message_state(row[1])
+                    return IngestResult(row[0], True, state), Processing(state=state)
+            processing = self._process(conn, process)
+            sealed = self._seal(message, processing)
+            return self._insert(conn, message, processing, sealed), processing
+
+        result: tuple[IngestResult, Processing] = await self._write(job)
+        return result
+
+    def _process(self, conn: sqlite3.Connection, process: Processor) -> Processing:
+        """Run ``process`` over the transaction's state; write its changes unless it failed."""
+        overlay = StateOverlay(lambda table, key: _state_value(conn, table, key))
+        processing = process(overlay)
+        if processing.state is not MessageState.ERROR:
+            puts, deletes = state_sql.grouped(overlay.changes())
+            for table, values in puts.items():
+                conn.executemany(state_sql.upsert(table, "?"), values)
+            for table, keys in deletes.items():
+                conn.executemany(state_sql.delete(table, "?"), keys)
+        return processing
+
+    def _seal(self, message: NewMessage, processing: Processing) -> _Sealed:
         raw = self._codec.seal(message.raw)
         events = [
             (e.event_type, e.idempotency_key, self._codec.seal(e.payload))
             for e in processing.events
         ]
-        effects = [
+        return raw, events, self._seal_effects(processing)
+
+    def _seal_effects(self, processing: Processing) -> list[sqlite_writes.SealedEffect]:
+        return [
             (
                 f.destination,
                 f.idempotency_key,
@@ -217,48 +269,46 @@ class SqliteStore(BaseStore):
             )
             for f in processing.effects
         ]
+
+    @staticmethod
+    def _insert(
+        conn: sqlite3.Connection, message: NewMessage, processing: Processing, sealed: _Sealed
+    ) -> IngestResult:
+        raw, events, effects = sealed
         received = epoch(message.received_at)
-
-        def job(conn: sqlite3.Connection) -> IngestResult:
-            # The unique (channel, dedup_key) index decides; a duplicate costs a second look-up,
-            # a new message none.
-            cur = conn.execute(
-                "INSERT INTO messages (channel, content_type, sender, received_at, trace_id, "
-                "dedup_key, state, error, ordering_key, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (channel, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING",
-                (
-                    message.channel,
-                    message.content_type,
-                    message.sender,
-                    received,
-                    message.trace_id,
-                    message.dedup_key,
-                    processing.state.value,
-                    processing.error,
-                    processing.ordering_key,
-                    raw,
-                ),
+        # The unique (channel, dedup_key) index decides; a duplicate costs a second look-up,
+        # a new message none.
+        cur = conn.execute(
+            "INSERT INTO messages (channel, content_type, sender, received_at, trace_id, "
+            "dedup_key, state, error, ordering_key, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (channel, dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING",
+            (
+                message.channel,
+                message.content_type,
+                message.sender,
+                received,
+                message.trace_id,
+                message.dedup_key,
+                processing.state.value,
+                processing.error,
+                processing.ordering_key,
+                raw,
+            ),
+        )
+        if cur.rowcount == 0:
+            row = conn.execute(
+                "SELECT id, state FROM messages WHERE channel = ? AND dedup_key = ?",
+                (message.channel, message.dedup_key),
+            ).fetchone()
+            conn.execute("UPDATE messages SET duplicates = duplicates + 1 WHERE id = ?", (row[0],))
+            return IngestResult(row[0], True, rows.message_state(row[1]))
+        message_id = int(cur.lastrowid or 0)
+        sqlite_writes.insert_derived(conn, message_id, message.trace_id, received, events, effects)
+        if processing.cases:
+            cases_sql.park(
+                conn, message_id, processing.cases, message.received_at, mark="?", t=epoch
             )
-            if cur.rowcount == 0:
-                row = conn.execute(
-                    "SELECT id, state FROM messages WHERE channel = ? AND dedup_key = ?",
-                    (message.channel, message.dedup_key),
-                ).fetchone()
-                conn.execute(
-                    "UPDATE messages SET duplicates = duplicates + 1 WHERE id = ?", (row[0],)
-                )
-                return IngestResult(row[0], True, rows.message_state(row[1]))
-            message_id = int(cur.lastrowid or 0)
-            sqlite_writes.insert_derived(
-                conn, message_id, message.trace_id, received, events, effects
-            )
-            if processing.cases:
-                cases_sql.park(
-                    conn, message_id, processing.cases, message.received_at, mark="?", t=epoch
-                )
-            return IngestResult(message_id, False, processing.state)
-
-        return await self._write(job)
+        return IngestResult(message_id, False, processing.state)
 
     # -- delivery queue ---------------------------------------------------------------------------
 
@@ -377,25 +427,47 @@ class SqliteStore(BaseStore):
         self, message_id: int, processing: Processing, *, reason: str, now: dt.datetime
     ) -> int:
         """Store a new decoding of a message and queue the effects that are not already open."""
-        events = [
-            (e.event_type, e.idempotency_key, self._codec.seal(e.payload))
-            for e in processing.events
-        ]
-        effects = [
-            (
-                f.destination,
-                f.idempotency_key,
-                f.ordering_key,
-                f.content_type,
-                self._codec.seal(f.payload),
-            )
-            for f in processing.effects
-        ]
+        _raw, events, effects = self._seal_derived(processing)
 
         return await self._write(
             lambda c: sqlite_writes.reprocess(
                 c, message_id, processing, events, effects, reason=reason, now=now
             )
+        )
+
+    async def reprocess_with_state(
+        self, message_id: int, process: Processor, *, reason: str, now: dt.datetime
+    ) -> tuple[int, Processing]:
+        """Re-run a message's processing inside the transaction that stores the new decoding."""
+
+        def job(conn: sqlite3.Connection) -> tuple[int, Processing]:
+            processing = self._process(conn, process)
+            _raw, events, effects = self._seal_derived(processing)
+            queued = sqlite_writes.reprocess(
+                conn, message_id, processing, events, effects, reason=reason, now=now
+            )
+            return queued, processing
+
+        result: tuple[int, Processing] = await self._write(job)
+        return result
+
+    def _seal_derived(self, processing: Processing) -> _Sealed:
+        events = [
+            (e.event_type, e.idempotency_key, self._codec.seal(e.payload))
+            for e in processing.events
+        ]
+        return b"", events, self._seal_effects(processing)
+
+    # -- business state ---------------------------------------------------------------------------
+
+    async def get_state(self, table: StateTable, key: str) -> bytes | None:
+        """One committed business-state value."""
+        return await self._read(lambda conn: _state_value(conn, table, key))
+
+    async def state_rows(self, table: StateTable) -> list[tuple[str, bytes]]:
+        """Every committed row of a business-state table, by key."""
+        return await self._read(
+            lambda conn: [(r[0], bytes(r[1])) for r in conn.execute(state_sql.select_all(table))]
         )
 
     async def record_replay(

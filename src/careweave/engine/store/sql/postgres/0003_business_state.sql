@@ -1,0 +1,52 @@
+-- Business state: each table keeps one kind of state as key -> encoded value (JSON), written only
+-- in the transaction that commits the message whose flows changed it (careweave.model.state).
+
+CREATE TABLE inventory_positions (
+    key TEXT PRIMARY KEY,
+    value BYTEA NOT NULL
+);
+
+CREATE TABLE inventory_movements (
+    key TEXT PRIMARY KEY,
+    value BYTEA NOT NULL
+);
+
+CREATE TABLE encounter_supplies (
+    key TEXT PRIMARY KEY,
+    value BYTEA NOT NULL
+);
+
+CREATE TABLE ledger_journals (
+    key TEXT PRIMARY KEY,
+    value BYTEA NOT NULL
+);
+
+CREATE TABLE ledger_balances (
+    key TEXT PRIMARY KEY,
+    value BYTEA NOT NULL
+);
+
+CREATE TABLE periods (
+    key TEXT PRIMARY KEY,
+    value BYTEA NOT NULL
+);
+
+CREATE TABLE charge_positions (
+    key TEXT PRIMARY KEY,
+    value BYTEA NOT NULL
+);
+
+CREATE TABLE claims (
+    key TEXT PRIMARY KEY,
+    value BYTEA NOT NULL
+);
+
+CREATE TABLE claim_lines (
+    key TEXT PRIMARY KEY,
+    value BYTEA NOT NULL
+);
+
+CREATE TABLE control_numbers (
+    key TEXT PRIMARY KEY,
+    value BYTEA NOT NULL
+);

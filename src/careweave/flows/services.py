@@ -1,0 +1,79 @@
+"""The domain services flows are built with: master data, the clock, destination names.
+
+The composition root (``careweave.app``) fills one :class:`FlowServices` from the settings' master
+data and hands it to every flow factory. A flow takes what it needs with :meth:`FlowServices.need`,
+which fails with a :class:`~careweave.exceptions.ConfigError` naming the flow and the missing master
+data, so that ``careweave check`` refuses a channel whose flow could not run. Business state (stock,
+ledger, periods, charge ledger, claim register) is not a service: it lives in the store and reaches
+a flow through ``FlowOutput.state``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeVar
+
+from careweave.engine.clock import Clock, SystemClock
+from careweave.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from careweave.flows.billing_references import BillingReferences, CoverageTable
+    from careweave.flows.finance_posting import PayeeResolver
+    from careweave.masterdata.cost_centers import (
+        ChartOfAccounts,
+        CostCenterMap,
+        PhysicianDirectory,
+        ProjectAllocations,
+        StandardCostTable,
+    )
+    from careweave.masterdata.items import ItemCrosswalk
+    from careweave.masterdata.locations import LocationDirectory
+    from careweave.revenue.charge_rules import ChargeValidator
+    from careweave.revenue.denial_work import AppealPolicy
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, kw_only=True)
+class FlowServices:
+    """Everything a flow factory may take. ``None``: that master data is not configured."""
+
+    clock: Clock = field(default_factory=SystemClock)
+    """Time for SLA clocks, charge lag and aging."""
+    crosswalk: ItemCrosswalk | None = None
+    """EHR item codes, GTIN, UDI to ERP items (``[masterdata] items``, ``crosswalk``)."""
+    locations: LocationDirectory | None = None
+    """EHR locations to ERP inventory locations and cost centers, with par levels."""
+    cost_centers: CostCenterMap | None = None
+    """Entity and department to cost center."""
+    standard_costs: StandardCostTable | None = None
+    """Procedure standard costs (facility and professional)."""
+    physicians: PhysicianDirectory | None = None
+    """Physician NPI to group, entity and cost center."""
+    chart: ChartOfAccounts | None = None
+    """GL accounts the journals use (a default chart when None)."""
+    projects: ProjectAllocations | None = None
+    """Grant and capital-project shares of cost."""
+    payees: PayeeResolver | None = None
+    """Payee (NPI or TIN on an 835) to legal entity."""
+    billing: BillingReferences | None = None
+    """Facilities' billing references: entity, claim form, NPIs, place of service."""
+    coverage: CoverageTable | None = None
+    """Patients' coverage (payer, member id) for claims."""
+    charge_validator: ChargeValidator | None = None
+    """Charge validation rules and code sets (a default validator when None)."""
+    appeal_policy: AppealPolicy | None = None
+    """Appeal deadlines for denial work items (the default policy when None)."""
+    erp_destination: str = "erp"
+    """The destination the ERP flows send journals, movements, requisitions and POs to."""
+    rcm_destination: str = "revenue-cycle"
+    """The destination patient-to-billing sends charges and encounters to."""
+
+    def need(self, value: T | None, name: str, flow: str) -> T:
+        """``value``, or a ConfigError saying that ``flow`` needs master data ``name``."""
+        if value is None:
+            raise ConfigError(
+                f"flow {flow!r} needs master data {name!r}: name its file in the settings' "
+                f"[masterdata] section (see docs/configuration.md)"
+            )
+        return value
