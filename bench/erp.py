@@ -79,13 +79,12 @@ async def run(scenario: str, journals: int, bulk: bool) -> dict[str, object]:
         connector_config = ErpConfig(
             base_url=server.base_url,
             client_id="careweave",
-            secret="careweave-secret",
             rate_limit=RATE_LIMIT,
             batch_size=10,
             read_timeout=0.3,
             token_refresh_leeway=0.5,
         )
-        async with ErpConnector(connector_config) as connector:
+        async with ErpConnector(connector_config, secret="careweave-secret") as connector:
             report = await drive_journals(connector, batch, bulk=bulk, concurrency=4)
     posted = Counter(j.external_id for j in simulator.state.journals())
     correct = set(posted) == {j.business_key for j in batch} and max(posted.values()) == 1

@@ -31,7 +31,8 @@ from careweave.codecs.hl7v2 import parse_message
 from careweave.exceptions import Hl7ParseError
 
 CORPUS = Path(
-    os.environ.get("CAREWEAVE_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus")
+    os.environ.get("CAREWEAVE_CORPUS_DIR")
+    or Path(__file__).resolve().parents[2] / "shared" / "corpus"
 )
 PATHS = (
     "MSH-9.1",

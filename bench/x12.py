@@ -40,7 +40,12 @@ from careweave.codecs.x12.remittance import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus" / "x12" / "imsweb-x12-parser" / "837_5010"
+CORPUS = (
+    Path(os.environ.get("CAREWEAVE_CORPUS_DIR") or ROOT.parent / "shared" / "corpus")
+    / "x12"
+    / "imsweb-x12-parser"
+    / "837_5010"
+)
 
 
 def synthetic_835(claims: int) -> str:

@@ -3,6 +3,7 @@
 The names most users need are re-exported here; a test pins this surface.
 """
 
+from careweave.app import Application, build_application
 from careweave.config import Settings, load_settings, parse_settings
 from careweave.engine.records import (
     CaseState,
@@ -34,6 +35,7 @@ from careweave.model.base import BusinessEvent
 __version__ = "0.1.0"
 
 __all__ = [
+    "Application",
     "BaseFlow",
     "BaseStore",
     "BusinessEvent",
@@ -58,6 +60,7 @@ __all__ = [
     "TransientDeliveryError",
     "ValidationError",
     "__version__",
+    "build_application",
     "build_store",
     "load_settings",
     "parse_settings",

@@ -18,21 +18,29 @@
     connector = { type = "http", url = "http://127.0.0.1:9000/charges" }
     worker = { concurrency = 8, retry = { max_attempts = 10 } }
 
-``careweave check --config FILE`` validates a file and names the first problem with its path.
+    [masterdata]                      # the CSV files flows need, relative to this file
+    items = "masterdata/items.csv"
+    locations = "masterdata/locations.csv"
+
+``careweave check --config FILE`` validates a file and names the first problem with its path; ``run``
+refuses the same things through the same code. A value is checked where it is parsed (``Meta``
+constraints, ``__post_init__``); rules across settings are :meth:`Settings.check`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import tomllib
+from collections.abc import Collection
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
-from careweave.connectors.files import FileDestinationConfig
-from careweave.connectors.http import HttpDestinationConfig
+from careweave.connectors.base import ConnectorConfig
 from careweave.connectors.http_source.config import HttpSourceConfig
-from careweave.connectors.null import NullDestinationConfig
+from careweave.connectors.registry import ConnectorRegistry, builtin_connectors
 from careweave.engine.worker import WorkerPolicy
 from careweave.exceptions import ConfigError
 
@@ -47,74 +55,27 @@ class MllpSourceConfig(
 ):
     """An MLLP listener as a channel's source."""
 
-    host: str = "127.0.0.1"
+    host: Annotated[str, msgspec.Meta(min_length=1)] = "127.0.0.1"
     """Address to bind."""
-    port: int = 2575
+    port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 2575
     """Port to bind (0 picks a free one)."""
-    max_frame_bytes: int = 1_048_576
+    max_frame_bytes: Annotated[int, msgspec.Meta(ge=1)] = 1_048_576
     """Largest accepted message; a larger frame is refused with AR."""
-    read_timeout: float = 30.0
+    read_timeout: Annotated[float, msgspec.Meta(gt=0)] = 30.0
     """Seconds to finish a frame once started."""
-    idle_timeout: float = 300.0
+    idle_timeout: Annotated[float, msgspec.Meta(gt=0)] = 300.0
     """Seconds an idle connection is kept."""
-
-
-class MllpDestinationConfig(
-    msgspec.Struct,
-    frozen=True,
-    kw_only=True,
-    forbid_unknown_fields=True,
-    tag="mllp",
-    tag_field="type",
-):
-    """An MLLP peer as a destination: each effect is sent as an HL7 message and must be ACKed AA."""
-
-    host: str
-    """Peer address."""
-    port: int
-    """Peer port."""
-    ack_timeout: float = 30.0
-    """Seconds to wait for the ACK."""
-
-
-class ErpDestinationConfig(
-    msgspec.Struct,
-    frozen=True,
-    kw_only=True,
-    forbid_unknown_fields=True,
-    tag="erp",
-    tag_field="type",
-):
-    """The cloud ERP's REST API as a destination (journals, inventory, requisitions, POs)."""
-
-    base_url: str
-    """The ERP's base URL."""
-    client_id: str
-    """OAuth2 client id."""
-    secret_env: str = "CAREWEAVE_ERP_SECRET"  # noqa: S105 - the name of a variable, not a secret
-    """Environment variable holding the OAuth2 client secret (never in the settings file)."""
-    api_version: Literal["v1", "v2"] = "v2"
-    """ERP API version: moving from v1 to v2 is this one setting."""
-    rate_limit: float = 20.0
-    """Requests per second the ERP allows this client."""
-
-
-DestinationConnector = (
-    HttpDestinationConfig
-    | FileDestinationConfig
-    | NullDestinationConfig
-    | MllpDestinationConfig
-    | ErpDestinationConfig
-)
 
 
 class DestinationConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """One destination of a channel, with its own durable queue."""
 
-    name: str
+    name: Annotated[str, msgspec.Meta(min_length=1)]
     """Unique across the configuration; names the queue."""
-    connector: DestinationConnector
-    """Where and how to deliver."""
+    connector: ConnectorConfig
+    """Where and how to deliver: a table whose ``type`` names a registered connector (``http``,
+    ``file``, ``mllp``, ``erp``, ``rcm``, ``null`` or a plugin's), parsed into that connector's own
+    settings struct (see :mod:`careweave.connectors.registry`)."""
     payload: Literal["raw", "events", "none"] = "raw"
     """``raw`` forwards the inbound message; ``events`` sends each canonical event as JSON;
     ``none``: only flows send here (journals, inventory movements)."""
@@ -123,11 +84,20 @@ class DestinationConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
     worker: WorkerPolicy = msgspec.field(default_factory=WorkerPolicy)
     """Concurrency, rate limit, retry and circuit breaker."""
 
+    def __post_init__(self) -> None:
+        if self.connector.flow_only and self.payload != "none":
+            raise ValueError(
+                f"a destination of type {_tag(self.connector)!r} takes only the flows' effects: "
+                f'payload must be "none", not {self.payload!r}'
+            )
+        if self.event_types and self.payload != "events":
+            raise ValueError(f'event_types needs payload = "events", not {self.payload!r}')
+
 
 class ChannelConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """One inbound interface."""
 
-    name: str
+    name: Annotated[str, msgspec.Meta(min_length=1)]
     """Unique channel name."""
     source: MllpSourceConfig | HttpSourceConfig
     """Where messages come from."""
@@ -141,7 +111,7 @@ class ChannelConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     """Canonical mapping that turns the decoded message into business events."""
     flows: list[str] = msgspec.field(default_factory=list)
     """Process flows run on the channel's events (``supply-to-replenish``, ``patient-to-billing``)."""
-    retention_days: float | None = None
+    retention_days: Annotated[float, msgspec.Meta(gt=0)] | None = None
     """Days after which message content is pruned (metadata is kept); None keeps content."""
     destinations: list[DestinationConfig] = msgspec.field(default_factory=list)
     """Where the channel's work goes."""
@@ -150,7 +120,7 @@ class ChannelConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
 class EngineConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Process-wide settings."""
 
-    data_dir: str = "var"
+    data_dir: Annotated[str, msgspec.Meta(min_length=1)] = "var"
     """Folder of the embedded SQLite database."""
     database_url: str = ""
     """``postgresql://...`` selects the PostgreSQL backend; empty means SQLite in ``data_dir``."""
@@ -159,9 +129,80 @@ class EngineConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     synchronous: Literal["FULL", "NORMAL", "EXTRA"] = "FULL"
     """SQLite durability (FULL: survives power loss)."""
     log_level: str = "info"
-    """Logging level."""
+    """Logging level: ``debug``, ``info``, ``warning``, ``error`` or ``critical``."""
     log_format: Literal["console", "json"] = "console"
     """Human-readable or JSON logs."""
+
+    def __post_init__(self) -> None:
+        if self.log_level.upper() not in logging.getLevelNamesMapping():
+            raise ValueError(
+                f"log_level must be debug, info, warning, error or critical, not {self.log_level!r}"
+            )
+
+
+class MasterDataConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The master-data files flows are built with, relative to the settings file (CSV each).
+
+    A flow names what it needs (supply-to-replenish: ``items``, ``locations``); a channel running a
+    flow whose master data is not named here is refused by ``careweave check`` and ``run``. The
+    columns of each file are in docs/configuration.md.
+    """
+
+    items: str | None = None
+    """ERP item master: ``item_number,description,uom,standard_cost,effective_from,...``."""
+    crosswalk: str | None = None
+    """EHR codes, GTIN, UDI -> ERP item: ``kind,code,item_number,effective_from,...`` (needs items)."""
+    locations: str | None = None
+    """ERP stocking locations: ``location_id,entity,facility,point_of_care,cost_center,kind``."""
+    par_levels: str | None = None
+    """Par levels: ``location_id,item_number,par,reorder_point`` (needs locations)."""
+    on_hand: str | None = None
+    """Opening on-hand stock: ``location_id,item_number,quantity``."""
+    cost_centers: str | None = None
+    """Department -> GL segments: ``entity,department_code,cost_center,effective_from,...``."""
+    standard_costs: str | None = None
+    """Procedure standard costs: ``procedure_code,facility_cost,professional_cost``."""
+    physicians: str | None = None
+    """Physician groups: ``npi,group,entity,cost_center``."""
+    providers: str | None = None
+    """NPI by the EHR's local provider id: ``provider_id,npi`` (needs billing)."""
+    payers: str | None = None
+    """Payers: ``payer_id,name,claim_filing``."""
+    fee_schedules: str | None = None
+    """Contracted allowed amounts: ``payer_id,procedure_code,allowed`` (needs payers)."""
+    entities: str | None = None
+    """Legal entities: ``entity,name,npi,tax_id,address_line,city,state,postal_code``."""
+    gl_accounts: str | None = None
+    """Chart of accounts: ``role,account`` (a default chart when absent)."""
+    billing: str | None = None
+    """Facilities' billing references: ``facility,entity,claim_form,...``."""
+    revenue_codes: str | None = None
+    """UB-04 revenue code by chargemaster code: ``charge_code,revenue_code`` (needs billing)."""
+    payees: str | None = None
+    """835 payee (NPI or TIN) -> legal entity: ``payee,entity``."""
+    coverage: str | None = None
+    """Patients' primary coverage: ``patient_id,payer_id,member_id,...``."""
+    as_of: dt.date | None = None
+    """Day the item master's effective-dated rows are read as of; today when unset."""
+
+    def __post_init__(self) -> None:
+        for key, needs in (
+            ("crosswalk", "items"),
+            ("par_levels", "locations"),
+            ("fee_schedules", "payers"),
+            ("providers", "billing"),
+            ("revenue_codes", "billing"),
+        ):
+            if getattr(self, key) is not None and getattr(self, needs) is None:
+                raise ValueError(f"{key} needs {needs}: name its file too")
+
+    def files(self) -> dict[str, str]:
+        """Each configured file by its key, in load order."""
+        return {
+            key: value
+            for key in self.__struct_fields__
+            if key != "as_of" and (value := getattr(self, key)) is not None
+        }
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -169,22 +210,91 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
 
     engine: EngineConfig = msgspec.field(default_factory=EngineConfig)
     channels: list[ChannelConfig] = msgspec.field(default_factory=list)
+    masterdata: MasterDataConfig = msgspec.field(default_factory=MasterDataConfig)
+    """Master-data files, relative to the settings file."""
 
-    def check(self) -> None:
-        """Cross-field rules that types alone cannot express."""
+    def check(
+        self,
+        *,
+        formats: Collection[str] | None = None,
+        flows: Collection[str] | None = None,
+        mappings: Collection[str] | None = None,
+    ) -> None:
+        """Rules across settings that types alone cannot express; each error names its path.
+
+        ``formats``, ``flows`` and ``mappings`` are the names code has registered (the CLI passes
+        its registries' names); left out, a channel's format and flow names are refused only when
+        the application builds the channel, and mappings are checked against careweave's own.
+        """
+        if mappings is None:
+            from careweave.mappings.registry import builtin_mappings
+
+            mappings = builtin_mappings().names()
+
         names = [c.name for c in self.channels]
         if len(set(names)) != len(names):
-            raise ConfigError(f"channel names must be unique: {names}")
+            raise _at(f"channel names must be unique: {names}", "$.channels")
         dests = [d.name for c in self.channels for d in c.destinations]
         if len(set(dests)) != len(dests):
-            raise ConfigError(f"destination names must be unique across channels: {dests}")
+            raise _at(f"destination names must be unique across channels: {dests}", "$.channels")
         ports = [c.source.port for c in self.channels if c.source.port != 0]
         if len(set(ports)) != len(ports):
-            raise ConfigError(f"two channels listen on the same port: {ports}")
+            raise _at(f"two channels listen on the same port: {ports}", "$.channels")
         if self.engine.database_url and not self.engine.database_url.startswith(
             ("postgresql://", "postgres://")
         ):
-            raise ConfigError("database_url must be a postgresql:// URL (or empty for SQLite)")
+            raise _at(
+                "database_url must be a postgresql:// URL (or empty for SQLite)",
+                "$.engine.database_url",
+            )
+        sends_to = _flow_destinations() if any(c.flows for c in self.channels) else {}
+        for i, channel in enumerate(self.channels):
+            at = f"$.channels[{i}]"
+            if formats is not None and channel.format not in formats:
+                raise _at(
+                    f"unknown format {channel.format!r}; known: {sorted(formats)}", f"{at}.format"
+                )
+            if channel.mapping is not None and channel.mapping not in mappings:
+                raise _at(
+                    f"unknown mapping {channel.mapping!r}; known: {sorted(mappings)}",
+                    f"{at}.mapping",
+                )
+            for j, flow in enumerate(channel.flows):
+                if flows is not None and flow not in flows:
+                    raise _at(f"unknown flow {flow!r}; known: {sorted(flows)}", f"{at}.flows[{j}]")
+                target = sends_to.get(flow)
+                if target is not None and target not in dests:
+                    raise _at(
+                        f"flow {flow!r} sends to destination {target!r}, which is not configured",
+                        f"{at}.flows[{j}]",
+                    )
+
+
+def _tag(connector: ConnectorConfig) -> str:
+    tag = getattr(connector, "__struct_config__", None)
+    return str(tag.tag) if tag is not None else type(connector).__name__
+
+
+def _at(message: str, path: str) -> ConfigError:
+    """A settings error naming where it is, the way msgspec names a value's problem."""
+    return ConfigError(f"{message} - at `{path}`")
+
+
+def _flow_destinations() -> dict[str, str]:
+    """The destination each of careweave's flows sends its effects to (the others send none)."""
+    from careweave.flows.remittance_posting import DESTINATION as GENERAL_LEDGER
+    from careweave.flows.services import FlowServices
+
+    defaults = FlowServices()
+    erp = defaults.erp_destination
+    return {
+        "supply-to-replenish": erp,
+        "cost-allocation": erp,
+        "finance-posting": erp,
+        "month-end-close": erp,
+        "patient-to-billing": defaults.rcm_destination,
+        "remittance-posting": GENERAL_LEDGER,
+    }
 
 
 ENV_OVERRIDES = {
@@ -197,10 +307,43 @@ ENV_OVERRIDES = {
 }
 
 
+def _parse_connectors(data: dict[str, Any], connectors: ConnectorRegistry) -> None:
+    """Replace each destination's ``connector`` table by its connector's settings struct.
+
+    Done before the rest is converted, through the registry, so that a third-party connector is
+    configured like a built-in one and a wrong value is named with its whole path; shapes that are
+    wrong above the connector are left for msgspec to name.
+    """
+    channels = data.get("channels")
+    for i, channel in enumerate(channels if isinstance(channels, list) else []):
+        destinations = channel.get("destinations") if isinstance(channel, dict) else None
+        for j, destination in enumerate(destinations if isinstance(destinations, list) else []):
+            if isinstance(destination, dict) and "connector" in destination:
+                at = f"$.channels[{i}].destinations[{j}].connector"
+                destination["connector"] = connectors.parse(destination["connector"], at=at)
+
+
+def _parsed_connector(kind: type, value: Any) -> Any:
+    """msgspec's hook for the ``connector`` field: it holds a struct parsed by the registry."""
+    if kind is ConnectorConfig and isinstance(value, ConnectorConfig):
+        return value
+    raise NotImplementedError(f"{kind!r} is not a settings type")
+
+
 def parse_settings(
-    text: str, env: dict[str, str] | None = None, *, source: str = "<config>"
+    text: str,
+    env: dict[str, str] | None = None,
+    *,
+    source: str = "<config>",
+    formats: Collection[str] | None = None,
+    flows: Collection[str] | None = None,
+    mappings: Collection[str] | None = None,
+    connectors: ConnectorRegistry | None = None,
 ) -> Settings:
-    """Parse TOML settings, apply environment overrides, validate."""
+    """Parse TOML settings, apply environment overrides, validate (see :meth:`Settings.check`).
+
+    ``connectors`` parses each destination's ``connector`` table (careweave's own when None).
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -210,17 +353,39 @@ def parse_settings(
         if env and env.get(var):
             engine[key] = env[var]
     try:
-        settings = msgspec.convert(data, Settings)
+        _parse_connectors(data, connectors if connectors is not None else builtin_connectors())
+        settings = msgspec.convert(data, Settings, dec_hook=_parsed_connector)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from exc
     except msgspec.ValidationError as exc:
         raise ConfigError(f"{source}: {exc}") from exc
-    settings.check()
+    try:
+        settings.check(formats=formats, flows=flows, mappings=mappings)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from exc
     return settings
 
 
-def load_settings(path: Path, env: dict[str, str] | None = None) -> Settings:
+def load_settings(
+    path: Path,
+    env: dict[str, str] | None = None,
+    *,
+    formats: Collection[str] | None = None,
+    flows: Collection[str] | None = None,
+    mappings: Collection[str] | None = None,
+    connectors: ConnectorRegistry | None = None,
+) -> Settings:
     """Read and validate a settings file."""
     try:
         text = path.read_text()
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
-    return parse_settings(text, env, source=str(path))
+    return parse_settings(
+        text,
+        env,
+        source=str(path),
+        formats=formats,
+        flows=flows,
+        mappings=mappings,
+        connectors=connectors,
+    )

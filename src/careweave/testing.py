@@ -58,6 +58,7 @@ class RecordingHttpServer:
         self._server: asyncio.Server | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
+        self._connections: set[asyncio.Task[None]] = set()
 
     @property
     def url(self) -> str:
@@ -72,10 +73,10 @@ class RecordingHttpServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving."""
+        """Stop serving (connections still open are closed first)."""
         loop = self._loop
         if loop is not None and self._server is not None:
-            loop.call_soon_threadsafe(self._server.close)
+            asyncio.run_coroutine_threadsafe(self._shut_down(), loop).result(10)
             loop.call_soon_threadsafe(loop.stop)
         if self._thread is not None:
             self._thread.join(10)
@@ -104,7 +105,18 @@ class RecordingHttpServer:
         finally:
             loop.close()
 
+    async def _shut_down(self) -> None:
+        # A connection handler left pending when the loop stops would die with it, mid-close.
+        assert self._server is not None
+        self._server.close()
+        for task in self._connections:
+            task.cancel()
+        await asyncio.gather(*self._connections, return_exceptions=True)
+
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections.add(task)
         try:
             while True:
                 line = await reader.readline()
@@ -127,6 +139,7 @@ class RecordingHttpServer:
         except (ConnectionError, asyncio.IncompleteReadError, ValueError):
             pass
         finally:
+            self._connections.discard(task)
             writer.close()
 
     def _record(self, request: RecordedRequest) -> tuple[int, bytes]:

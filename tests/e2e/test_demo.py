@@ -28,6 +28,7 @@ def test_demo_sends_stores_delivers_parks_and_replays(tmp_path: Path) -> None:
     assert count("dead letters") == 0
     assert count("ERP inventory movements") > 0
     assert "ERP journals (all balanced)" in out
+    assert count("stock positions moved (careweave's = the ERP's)") > 0
     assert (
         count("stored and processed")
         + count("stored, parked on a supply-chain case")

@@ -21,12 +21,14 @@ import psycopg
 from psycopg import sql
 from typer.testing import CliRunner
 
+from careweave.app import build_engine
 from careweave.cli.app import app
 from careweave.config import load_settings
 from careweave.connectors.erp import ErpConfig, ErpConnector, ErpDestination
 from careweave.engine.records import EffectState
 from careweave.engine.runtime import Engine
 from careweave.engine.store.factory import build_store
+from careweave.erp.stored import stored_closed_periods, stored_journals, stored_positions
 from careweave.flows.supply_to_replenish import encounter_key
 from careweave.masterdata import format_crosswalk
 from careweave.masterdata.loader import load_erp_master_data
@@ -150,16 +152,17 @@ async def test_an_erp_day_with_a_crosswalk_fix_and_a_close_from_the_cli(
     runner = CliRunner()
     with ErpSimulatorServer(simulator) as server:
         connector = ErpConnector(
-            ErpConfig(base_url=server.base_url, client_id="careweave", secret="careweave-secret",
-                      rate_limit=2000.0, rate_burst=100)
+            ErpConfig(base_url=server.base_url, client_id="careweave", rate_limit=2000.0,
+                      rate_burst=100),
+            secret="careweave-secret",
         )  # fmt: skip
         store = build_store(settings.engine)
         await store.open()
-        engine = Engine(
+        engine = build_engine(
             settings,
             store,
             middleware=[],
-            connectors={"erp": ErpDestination(connector)},
+            connector_overrides={"erp": ErpDestination(connector)},
             services=master.services(),
         )
         await engine.start(listen=False)
@@ -192,6 +195,11 @@ async def test_an_erp_day_with_a_crosswalk_fix_and_a_close_from_the_cli(
             assert all(n == 1 for ref, n in references.items() if ref != "opening")
             assert sum(1 for t in state.transactions() if t.reference in parked) == uses
             assert "jdoe" in (tmp_path / "crosswalk.csv").read_text()
+            # The CLI's engine moved stock in the shared store: careweave's positions are the ERP's.
+            positions = await stored_positions(store)
+            assert positions and all(
+                state.on_hand(item, loc) == p.on_hand for (loc, item), p in positions.items()
+            )
 
             close = await asyncio.to_thread(
                 runner.invoke,
@@ -202,6 +210,9 @@ async def test_an_erp_day_with_a_crosswalk_fix_and_a_close_from_the_cli(
             await settle(engine)
             accruals = [j for j in state.journals() if "unbilled-accrual" in j.external_id]
             assert accruals and unbalanced(state.journals()) == []
+            assert [c.period for c in await stored_closed_periods(store)] == ["2025-03"]
+            posted = {p.journal.business_key for p in await stored_journals(store)}
+            assert posted == {j.external_id for j in state.journals()}
 
             report = await asyncio.to_thread(
                 runner.invoke, app, ["erp", "report", "2025-03", "--config", str(config)]

@@ -8,6 +8,7 @@ import careweave
 def test_public_names_are_pinned() -> None:
     assert sorted(careweave.__all__) == sorted(
         [
+            "Application",
             "BaseFlow",
             "BaseStore",
             "BusinessEvent",
@@ -32,6 +33,7 @@ def test_public_names_are_pinned() -> None:
             "TransientDeliveryError",
             "ValidationError",
             "__version__",
+            "build_application",
             "build_store",
             "load_settings",
             "parse_settings",

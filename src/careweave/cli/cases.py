@@ -9,6 +9,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from careweave.app import Application
+from careweave.cli.build import with_application
 from careweave.cli.common import (
     ConfigOption,
     JsonOption,
@@ -18,7 +20,6 @@ from careweave.cli.common import (
     with_store,
 )
 from careweave.engine.records import CaseState, ExceptionCase
-from careweave.engine.runtime import Engine
 from careweave.engine.store.base import BaseStore
 
 app = typer.Typer(
@@ -94,11 +95,9 @@ def resolve_case(
     config: Path | None = ConfigOption,
 ) -> None:
     """Close a case once its cause is fixed and replay every message parked on it."""
-    settings = settings_from(config)
 
-    async def work(store: BaseStore) -> int:
-        engine = Engine(settings, store, middleware=[])
-        return await engine.resolve_case(case_id, actor=actor, resolution=resolution)
+    async def work(application: Application) -> int:
+        return await application.engine.resolve_case(case_id, actor=actor, resolution=resolution)
 
-    replayed = with_store(settings, work)
+    replayed = with_application(config, work)
     console.print(f"case {case_id} resolved; {replayed} parked message(s) replayed")

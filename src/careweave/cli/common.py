@@ -6,16 +6,20 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import msgspec
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from careweave.config import Settings, load_settings, parse_settings
 from careweave.engine.store.base import BaseStore
 from careweave.engine.store.factory import build_store
 from careweave.exceptions import CareweaveError
+
+if TYPE_CHECKING:
+    from careweave.app.registries import Registries
 
 T = TypeVar("T")
 
@@ -28,20 +32,35 @@ ConfigOption = typer.Option(
 JsonOption = typer.Option(False, "--json", help="Machine-readable JSON output.")
 
 
-def settings_from(path: Path | None) -> Settings:
-    """Settings from a file (or defaults), with CAREWEAVE_* environment overrides applied."""
+def settings_from(path: Path | None, known: Registries | None = None) -> Settings:
+    """Settings from a file (or defaults), with CAREWEAVE_* environment overrides applied.
+
+    Checked against ``known`` (by default careweave's own registries and the installed plugins'):
+    every command reads its settings here, so ``check`` and ``run`` refuse the same things; a
+    refused file exits with code 2.
+    """
+    from careweave.app.registries import default_registries
+
     env = dict(os.environ)
     try:
+        known = known if known is not None else default_registries()
+        formats, flows = known.formats.names(), known.flows.names()
+        mappings, connectors = known.mappings.names(), known.connectors
         if path is None:
-            return parse_settings("", env)
-        return load_settings(path, env)
+            return parse_settings(
+                "", env, formats=formats, flows=flows, mappings=mappings, connectors=connectors
+            )
+        return load_settings(
+            path, env, formats=formats, flows=flows, mappings=mappings, connectors=connectors
+        )
     except CareweaveError as exc:
-        fail(str(exc))
+        fail(str(exc), 2)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    """Print an error and exit non-zero."""
-    err_console.print(f"[bold red]error:[/] {message}")
+    """Print ``error: message`` as one line (whatever its width or brackets) and exit ``code``."""
+    text = escape(" ".join(message.split()))
+    err_console.print(f"[bold red]error:[/] {text}", soft_wrap=True, highlight=False)
     raise typer.Exit(code)
 
 
@@ -50,11 +69,12 @@ def with_store(
 ) -> T:
     """Open the configured store, run ``work``, close it; careweave errors become a clean exit.
 
-    ``read_only`` suits commands that only look: they work while an engine runs on the SQLite file.
+    ``read_only`` suits commands that only look; the others (replay, cases, crosswalk fixes) write
+    beside an engine running on the SQLite file, which picks their work up at its next poll.
     """
 
     async def run() -> T:
-        store = build_store(settings.engine, read_only=read_only)
+        store = build_store(settings.engine, read_only=read_only, shared=not read_only)
         await store.open()
         try:
             return await work(store)

@@ -13,12 +13,16 @@ from typing import Any
 
 import msgspec
 import typer
+from rich.markup import escape
 from rich.table import Table
 
+from careweave.app import build_application, check_application
+from careweave.cli.build import in_settings, load, settings_dir, with_application
 from careweave.cli.common import (
     ConfigOption,
     JsonOption,
     console,
+    err_console,
     fail,
     print_json,
     settings_from,
@@ -34,7 +38,7 @@ from careweave.engine.records import (
 )
 from careweave.engine.runtime import Engine
 from careweave.engine.store.base import BaseStore
-from careweave.engine.store.factory import build_store
+from careweave.exceptions import CareweaveError, ConfigError
 from careweave.observability.logging import configure_logging
 
 
@@ -58,30 +62,58 @@ deadletters_app = typer.Typer(help="A destination's dead letters.", no_args_is_h
 
 def run(config: Path | None = ConfigOption) -> None:
     """Run the engine: listeners, channels and destination workers, until interrupted."""
-    settings = settings_from(config)
+    settings, known = load(config)
     configure_logging(settings.engine.log_level, settings.engine.log_format)
 
     async def main() -> None:
-        store = build_store(settings.engine)
-        await store.open()
-        engine = Engine(settings, store, secrets=os.environ)
-        await engine.start()
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        print("careweave ready", flush=True)
-        await stop.wait()
-        await engine.stop()
-        await store.close()
+        # Built before anything opens: a settings mistake touches neither socket nor database.
+        try:
+            application = build_application(
+                settings, settings_dir=settings_dir(config), env=os.environ, registries=known
+            )
+        except ConfigError as exc:
+            raise ConfigError(in_settings(config, exc)) from exc
+        for warning in application.warnings:
+            err_console.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+        async with application:
+            await application.start()
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            print("careweave ready", flush=True)
+            await stop.wait()
 
-    with contextlib.suppress(KeyboardInterrupt):
-        run_event_loop(main())
+    # An operator's mistake (port taken, database held or unreachable, folder not creatable) is
+    # one line naming it, never a traceback: settings problems exit 2, the environment's 1.
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            run_event_loop(main())
+    except ConfigError as exc:
+        fail(str(exc), 2)
+    except CareweaveError as exc:
+        fail(str(exc))
 
 
 def check(config: Path = typer.Option(..., "--config", "-c", help="Settings file (TOML).")) -> None:
-    """Validate a settings file."""
-    settings = settings_from(config)
+    """Validate a settings file: build all that ``run`` builds, open no socket and no database.
+
+    Refuses (exit 2, one ``error:`` line) what ``run`` would refuse: unknown names, a flow whose
+    master data is not in ``[masterdata]``, a missing master-data file. A connector secret missing
+    from the environment is only a warning here (checks run where secrets are not), as is a
+    master-data row that does not load.
+    """
+    settings, known = load(config)
+    try:
+        warnings = asyncio.run(
+            check_application(
+                settings, settings_dir=settings_dir(config), env=os.environ, registries=known
+            )
+        )
+    except ConfigError as exc:
+        fail(in_settings(config, exc), 2)
+    for warning in warnings:
+        err_console.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     console.print(
         f"[green]ok[/]: {len(settings.channels)} channel(s), "
         f"{sum(len(c.destinations) for c in settings.channels)} destination(s), store "
@@ -183,13 +215,8 @@ def messages_show(
 
 
 def _engine_work(config: Path | None, work: Callable[[Engine], Awaitable[int]]) -> int:
-    """Run ``work`` with an engine built from the settings (not started: no listeners, no workers)."""
-    settings = settings_from(config)
-
-    async def inner(store: BaseStore) -> int:
-        return await work(Engine(settings, store, middleware=[]))
-
-    return with_store(settings, inner)
+    """Run ``work`` with the application's engine (not started: no listeners, no workers)."""
+    return with_application(config, lambda application: work(application.engine))
 
 
 @replay_app.command("message")

@@ -24,13 +24,12 @@ from careweave.cli.common import (
     settings_from,
     with_store,
 )
-from careweave.connectors.erp.models import JournalRequest
 from careweave.engine.store.base import BaseStore
 from careweave.erp.close import close_report
 from careweave.erp.item_miss import ItemMissFix, fix_item_miss
-from careweave.erp.ledger import LedgerBook
+from careweave.erp.ledger import PostedJournal
 from careweave.erp.periods import Period
-from careweave.erp.recovery import erp_effects, journals_of, rebuild
+from careweave.erp.stored import stored_journals
 from careweave.exceptions import CareweaveError
 from careweave.masterdata.cost_centers import ChartOfAccounts
 from careweave.masterdata.items import CodeKind
@@ -105,10 +104,9 @@ def crosswalk_add(
     settings = settings_from(config)
 
     async def work(store: BaseStore) -> ItemMissFix:
-        from careweave.engine.runtime import Engine
+        from careweave.app import build_engine
 
-        data.ledger, data.position = await rebuild(store, data.destination, data.opening)
-        engine = Engine(settings, store, middleware=[], services=data.services())
+        engine = build_engine(settings, store, middleware=[], services=data.services())
         return await fix_item_miss(
             engine, data.crosswalk, code, item, actor=who, effective_from=since,
             kind=kind, crosswalk_file=data.crosswalk_file, source="cli",
@@ -182,10 +180,9 @@ def erp_close(
     body = msgspec.json.encode({"period": key, "requested_by": actor or getpass.getuser()})
 
     async def work(store: BaseStore) -> str:
-        from careweave.engine.runtime import Engine
+        from careweave.app import build_engine
 
-        data.ledger, data.position = await rebuild(store, data.destination, data.opening)
-        engine = Engine(settings, store, middleware=[], services=data.services())
+        engine = build_engine(settings, store, middleware=[], services=data.services())
         if channel not in engine.channels:
             fail(f"no channel {channel!r} in the settings")
         result, processing = await engine.receive(
@@ -200,22 +197,17 @@ def erp_close(
 def erp_report(
     period: str = typer.Argument(..., help="The period, YYYY-MM."),
     config: Path | None = ConfigOption,
-    destination: str = typer.Option("erp", help="The ERP destination's name."),
     csv_output: bool = typer.Option(False, "--csv", help="CSV instead of text."),
 ) -> None:
-    """The close-cycle report of PERIOD from the journals careweave delivered to the ERP."""
+    """The close-cycle report of PERIOD from careweave's ledger (the journals it posted)."""
     try:
         which = Period.parse(period)
     except CareweaveError as exc:
         fail(str(exc))
     settings = settings_from(config)
 
-    async def work(store: BaseStore) -> list[JournalRequest]:
-        return await _posted_journals(store, destination)
+    async def work(store: BaseStore) -> list[PostedJournal]:
+        return await stored_journals(store)
 
-    report = close_report(LedgerBook(with_store(settings, work)), which, ChartOfAccounts())
+    report = close_report(with_store(settings, work), which, ChartOfAccounts())
     typer.echo(report.to_csv() if csv_output else report.to_text(), nl=False)
-
-
-async def _posted_journals(store: BaseStore, destination: str) -> list[JournalRequest]:
-    return journals_of(await erp_effects(store, destination))

@@ -31,8 +31,10 @@ def reconcile(
 
     Exits 1 when the books do not reconcile, after naming every mismatch.
     """
+    from careweave.observability.logging import configure_logging
     from careweave.sandbox.revenue_day import RevenueDayConfig, run_revenue_day
 
+    configure_logging("error")  # the day's report is the output, as the demo's progress is
     console = Console()
     keep = data_dir is not None
     folder = data_dir or Path(tempfile.mkdtemp(prefix="careweave-revenue-"))

@@ -10,16 +10,18 @@ import asyncio
 import hashlib
 import os
 from pathlib import Path
+from typing import Annotated
 
 import msgspec
 
-from careweave.connectors.base import BaseDestination, Receipt
+from careweave.connectors.base import BaseDestination, ConnectorConfig, Receipt
 from careweave.engine.records import Effect
 from careweave.exceptions import TransientDeliveryError
 
 
 class FileDestinationConfig(
     msgspec.Struct,
+    ConnectorConfig,
     frozen=True,
     kw_only=True,
     forbid_unknown_fields=True,
@@ -28,7 +30,7 @@ class FileDestinationConfig(
 ):
     """Settings of a file destination."""
 
-    directory: str
+    directory: Annotated[str, msgspec.Meta(min_length=1)]
     """The folder effects are written to (created if missing)."""
     suffix: str = ".dat"
     """File name suffix (``.hl7``, ``.x12``, ``.json``)."""

@@ -1,27 +1,32 @@
 """HTTP destination: POST each effect, with its idempotency key, to a URL.
 
-2xx delivered; 408, 425, 429 and 5xx are transient (``Retry-After`` honoured); any other 4xx is a
-permanent refusal (a poison message goes to the dead letters at once); connection errors and timeouts
-are transient.
+2xx delivered; what any other answer or a failed exchange means is the shared HTTP boundary's rule
+(:mod:`careweave.connectors.http_boundary`): 408, 425, 429, 5xx and a 409 to the Idempotency-Key
+are transient (``Retry-After`` honoured), any other 4xx is a permanent refusal (a poison message
+goes to the dead letters at once); connection errors and timeouts are transient.
 """
 
 from __future__ import annotations
 
-import email.utils
-import time
+from typing import Annotated
 
 import httpx
 import msgspec
 
-from careweave.connectors.base import BaseDestination, Receipt, shorten
+from careweave.connectors.base import (
+    BaseDestination,
+    ConnectorConfig,
+    Receipt,
+    require_http_url,
+    shorten,
+)
+from careweave.connectors.http_boundary import raise_for_status, send
 from careweave.engine.records import Effect
-from careweave.exceptions import PermanentDeliveryError, TransientDeliveryError
-
-_TRANSIENT_STATUS = frozenset({408, 425, 429})
 
 
 class HttpDestinationConfig(
     msgspec.Struct,
+    ConnectorConfig,
     frozen=True,
     kw_only=True,
     forbid_unknown_fields=True,
@@ -31,29 +36,18 @@ class HttpDestinationConfig(
     """Settings of an HTTP destination."""
 
     url: str
-    """Where effects are POSTed."""
+    """Where effects are POSTed (``http://`` or ``https://``)."""
     method: str = "POST"
     """HTTP method."""
-    timeout: float = 30.0
+    timeout: Annotated[float, msgspec.Meta(gt=0)] = 30.0
     """Seconds for connect, write and read each."""
     headers: dict[str, str] = msgspec.field(default_factory=dict)
     """Extra headers sent with every request (e.g. an API key)."""
-    max_connections: int = 32
+    max_connections: Annotated[int, msgspec.Meta(ge=1)] = 32
     """Connection pool size."""
 
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """Parse a Retry-After header (seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+    def __post_init__(self) -> None:
+        require_http_url(self.url, "url")
 
 
 class HttpDestination(BaseDestination):
@@ -93,25 +87,13 @@ class HttpDestination(BaseDestination):
         }
         if effect.ordering_key:
             headers["X-Careweave-Ordering-Key"] = effect.ordering_key
-        try:
-            response = await self._client.request(
-                self.config.method, self.config.url, content=effect.payload or b"", headers=headers
-            )
-        except httpx.TimeoutException as exc:
-            raise TransientDeliveryError(f"timeout calling {self.config.url}: {exc!r}") from exc
-        except httpx.HTTPError as exc:
-            raise TransientDeliveryError(f"cannot reach {self.config.url}: {exc!r}") from exc
-        body = shorten(response.text)
-        status = response.status_code
-        if 200 <= status < 300:
-            return Receipt(status=status, response=body)
-        if status in _TRANSIENT_STATUS or status >= 500:
-            raise TransientDeliveryError(
-                f"{self.config.url} answered {status}",
-                status=status,
-                response=body,
-                retry_after=retry_after_seconds(response.headers.get("Retry-After")),
-            )
-        raise PermanentDeliveryError(
-            f"{self.config.url} refused the effect with {status}", status=status, response=body
+        response = await send(
+            self._client,
+            self.config.method,
+            self.config.url,
+            what=f"effect {effect.id}",
+            content=effect.payload or b"",
+            headers=headers,
         )
+        raise_for_status(response, f"effect {effect.id}")
+        return Receipt(status=response.status_code, response=shorten(response.text))

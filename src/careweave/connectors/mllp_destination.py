@@ -7,18 +7,41 @@ it; retried, since that is most often a passing condition on the peer's side.
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
-from careweave.connectors.base import BaseDestination, Receipt, shorten
+import msgspec
+
+from careweave.connectors.base import BaseDestination, ConnectorConfig, Receipt, shorten
 from careweave.connectors.mllp import MllpClient, ack_code
 from careweave.engine.records import Effect
 from careweave.exceptions import PermanentDeliveryError, TransientDeliveryError
 
 
+class MllpDestinationConfig(
+    msgspec.Struct,
+    ConnectorConfig,
+    frozen=True,
+    kw_only=True,
+    forbid_unknown_fields=True,
+    tag="mllp",
+    tag_field="type",
+):
+    """An MLLP peer as a destination: each effect is sent as an HL7 message and must be ACKed AA."""
+
+    host: Annotated[str, msgspec.Meta(min_length=1)]
+    """Peer address."""
+    port: Annotated[int, msgspec.Meta(ge=1, le=65535)]
+    """Peer port."""
+    ack_timeout: Annotated[float, msgspec.Meta(gt=0)] = 30.0
+    """Seconds to wait for the ACK."""
+
+
 class MllpDestination(BaseDestination):
     """Delivers effects to an MLLP peer over one connection."""
 
-    def __init__(self, host: str, port: int, *, ack_timeout: float = 30.0) -> None:
-        self._client = MllpClient(host, port, ack_timeout=ack_timeout)
+    def __init__(self, config: MllpDestinationConfig) -> None:
+        self.config = config
+        self._client = MllpClient(config.host, config.port, ack_timeout=config.ack_timeout)
         self._lock = asyncio.Lock()  # MLLP is stop-and-wait on one connection
 
     async def close(self) -> None:

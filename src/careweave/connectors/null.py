@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import msgspec
 
-from careweave.connectors.base import BaseDestination, Receipt
+from careweave.connectors.base import BaseDestination, ConnectorConfig, Receipt
 from careweave.engine.records import Effect
 
 
 class NullDestinationConfig(
     msgspec.Struct,
+    ConnectorConfig,
     frozen=True,
     kw_only=True,
     forbid_unknown_fields=True,

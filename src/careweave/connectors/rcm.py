@@ -1,18 +1,24 @@
 """Destination connector for a revenue-cycle platform's charges API.
 
-Two kinds of effect go to the platform, told apart by content type:
+Three kinds of effect go to the platform, told apart by content type:
 
 - a charge line (:data:`CHARGE_CONTENT_TYPE`, an :class:`RcmChargeLine`): charges delivered at
   the same time are sent together as one ``POST /api/charges/batch``; the platform answers per
   line, and each effect gets its own line's answer;
 - an encounter update (:data:`ENCOUNTER_CONTENT_TYPE`, an :class:`RcmEncounterUpdate`):
   ``PUT /api/encounters/{id}`` registers the patient and coverage, then marks the encounter
-  discharged so that its account becomes ready to bill.
+  discharged so that its account becomes ready to bill;
+- a billed notice (:data:`CLAIM_BILLED_CONTENT_TYPE`, an :class:`RcmClaimBilled`):
+  ``POST /api/claims/billed`` tells the platform an account went out on a claim.
 
 Idempotency: every line carries its own key (the charge's business identity), and the batch key
 is derived from the line keys, so a batch re-sent after a lost answer is answered, not applied
 twice. A line the platform rejects (bad code, late for a billed account) is a permanent failure of
 that effect only; the others of the batch stand.
+
+What an HTTP answer or a failed exchange means is the shared HTTP boundary's rule
+(:mod:`careweave.connectors.http_boundary`): 408, 425, 429, 5xx and a 409 to an Idempotency-Key
+are transient, every other 4xx permanent.
 """
 
 from __future__ import annotations
@@ -21,17 +27,19 @@ import asyncio
 import datetime as dt
 import hashlib
 from decimal import Decimal
-from typing import Literal
+from typing import ClassVar, Literal
 
 import httpx
 import msgspec
 
-from careweave.connectors.base import BaseDestination, Receipt, shorten
+from careweave.connectors.base import BaseDestination, ConnectorConfig, Receipt, shorten
+from careweave.connectors.http_boundary import raise_for_status, send
 from careweave.engine.records import Effect
 from careweave.exceptions import DeliveryError, PermanentDeliveryError, TransientDeliveryError
 
 CHARGE_CONTENT_TYPE = "application/vnd.careweave.rcm-charge+json"
 ENCOUNTER_CONTENT_TYPE = "application/vnd.careweave.rcm-encounter+json"
+CLAIM_BILLED_CONTENT_TYPE = "application/vnd.careweave.rcm-claim-billed+json"
 
 
 class RcmChargeLine(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -101,6 +109,13 @@ class RcmEncounterUpdate(msgspec.Struct, frozen=True, kw_only=True):
     update: RcmEncounter
 
 
+class RcmClaimBilled(msgspec.Struct, frozen=True, kw_only=True):
+    """A billed notice effect: the account went out on the claim (the platform applies it once)."""
+
+    account_id: str
+    claim_id: str
+
+
 class _LineResult(msgspec.Struct, frozen=True):
     line_key: str
     status: str
@@ -113,8 +128,18 @@ class _BatchResult(msgspec.Struct, frozen=True):
     results: list[_LineResult]
 
 
-class RcmDestinationConfig(msgspec.Struct, frozen=True, kw_only=True):
-    """Where the platform is and how charges are batched."""
+class RcmDestinationConfig(
+    msgspec.Struct,
+    ConnectorConfig,
+    frozen=True,
+    kw_only=True,
+    forbid_unknown_fields=True,
+    tag="rcm",
+    tag_field="type",
+):
+    """Where the platform is and how charges are batched (``connector = { type = "rcm", ... }``)."""
+
+    flow_only: ClassVar[bool] = True
 
     base_url: str
     """The platform's root, e.g. ``http://rcm.example:8080``."""
@@ -171,6 +196,12 @@ class RcmDestination(BaseDestination):
             if effect.content_type == CHARGE_CONTENT_TYPE:
                 line = msgspec.json.decode(payload, type=RcmChargeLine)
                 return await self._enqueue(line)
+            if effect.content_type == CLAIM_BILLED_CONTENT_TYPE:
+                msgspec.json.decode(payload, type=RcmClaimBilled)  # refuse a malformed notice
+                response = await self._call(
+                    "POST", "/api/claims/billed", payload, effect.idempotency_key
+                )
+                return Receipt(status=response.status_code, response=shorten(response.text, 500))
         except msgspec.DecodeError as exc:
             raise PermanentDeliveryError(f"effect {effect.id}: unreadable payload: {exc}") from exc
         raise PermanentDeliveryError(
@@ -250,19 +281,8 @@ class RcmDestination(BaseDestination):
     async def _call(self, method: str, path: str, body: bytes, key: str) -> httpx.Response:
         assert self._client is not None
         headers = {"Content-Type": "application/json", "Idempotency-Key": key}
-        try:
-            response = await self._client.request(method, path, content=body, headers=headers)
-        except httpx.HTTPError as exc:
-            raise TransientDeliveryError(f"cannot reach the RCM at {path}: {exc!r}") from exc
-        status = response.status_code
-        if 200 <= status < 300:
-            return response
-        text = shorten(response.text, 500)
-        if status in (408, 409, 425, 429) or status >= 500:
-            raise TransientDeliveryError(
-                f"RCM {path} answered {status}", status=status, response=text
-            )
-        raise PermanentDeliveryError(f"RCM {path} refused with {status}: {text}", status=status)
+        response = await send(self._client, method, path, what="RCM", content=body, headers=headers)
+        return raise_for_status(response, "RCM")
 
 
 class RcmAccountLine(msgspec.Struct, frozen=True, kw_only=True):
@@ -324,28 +344,19 @@ class RcmAccountsClient:
         return msgspec.json.decode(await self._get("/api/accounts"), type=list[RcmAccount])
 
     async def mark_billed(self, account_id: str, claim_id: str) -> None:
-        """Tell the platform an account went out on a claim (idempotent)."""
+        """Tell the platform an account went out on a claim (idempotent, so safe to retry)."""
         body = msgspec.json.encode({"account_id": account_id, "claim_id": claim_id})
-        try:
-            response = await self._client.post(
-                "/api/claims/billed", content=body, headers={"Content-Type": "application/json"}
-            )
-        except httpx.HTTPError as exc:
-            raise TransientDeliveryError(f"cannot reach the RCM: {exc!r}") from exc
-        if response.status_code >= 300:
-            raise PermanentDeliveryError(
-                f"RCM refused billed notice for {account_id}: {response.status_code} "
-                f"{shorten(response.text, 300)}",
-                status=response.status_code,
-            )
+        what = f"RCM billed notice for {account_id}"
+        response = await send(
+            self._client,
+            "POST",
+            "/api/claims/billed",
+            what=what,
+            content=body,
+            headers={"Content-Type": "application/json"},
+        )
+        raise_for_status(response, what)
 
     async def _get(self, path: str) -> bytes:
-        try:
-            response = await self._client.get(path)
-        except httpx.HTTPError as exc:
-            raise TransientDeliveryError(f"cannot reach the RCM at {path}: {exc!r}") from exc
-        if response.status_code != 200:
-            raise PermanentDeliveryError(
-                f"RCM {path} answered {response.status_code}", status=response.status_code
-            )
-        return response.content
+        response = await send(self._client, "GET", path, what="RCM")
+        return raise_for_status(response, "RCM").content

@@ -9,6 +9,7 @@ Transitions are logged, so an operator sees them.
 from __future__ import annotations
 
 import enum
+from typing import Annotated
 
 import msgspec
 import structlog
@@ -21,11 +22,11 @@ log = structlog.get_logger("careweave.breaker")
 class BreakerPolicy(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Circuit breaker settings of a destination."""
 
-    failure_threshold: int = 5
+    failure_threshold: Annotated[int, msgspec.Meta(ge=1)] = 5
     """Consecutive transient failures that open the circuit."""
-    cooldown: float = 1.0
+    cooldown: Annotated[float, msgspec.Meta(ge=0)] = 1.0
     """Seconds the circuit stays open before a trial delivery."""
-    max_cooldown: float = 30.0
+    max_cooldown: Annotated[float, msgspec.Meta(ge=0)] = 30.0
     """Longest cooldown after repeated failed trials."""
 
 

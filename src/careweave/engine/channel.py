@@ -128,7 +128,8 @@ class Channel:
                     return Processing(
                         state=MessageState.FILTERED, ordering_key=envelope.ordering_key
                     )
-            out = FlowOutput(state=state or NoBusinessState())
+            # Not ``state or ...``: an overlay with no change yet is empty, hence falsy.
+            out = FlowOutput(state=state if state is not None else NoBusinessState())
             for event in envelope.events:
                 for flow in self.flows:
                     if flow.wants(event):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import Annotated
 
 import msgspec
 
@@ -15,17 +16,17 @@ import msgspec
 class RetryPolicy(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """How a destination retries a failed delivery."""
 
-    max_attempts: int = 12
+    max_attempts: Annotated[int, msgspec.Meta(ge=1)] = 12
     """Attempts before the effect becomes a dead letter (the first attempt counts)."""
-    initial_backoff: float = 0.5
+    initial_backoff: Annotated[float, msgspec.Meta(ge=0)] = 0.5
     """Seconds before the second attempt."""
-    multiplier: float = 2.0
+    multiplier: Annotated[float, msgspec.Meta(ge=1)] = 2.0
     """Backoff growth per attempt."""
-    max_backoff: float = 300.0
+    max_backoff: Annotated[float, msgspec.Meta(ge=0)] = 300.0
     """Upper bound of one wait, in seconds."""
-    jitter: float = 0.2
+    jitter: Annotated[float, msgspec.Meta(ge=0, le=1)] = 0.2
     """Fraction of each wait drawn at random (+/-), so that retries of many effects spread out."""
-    max_age: float = 86_400.0
+    max_age: Annotated[float, msgspec.Meta(gt=0)] = 86_400.0
     """Seconds after the effect was created when retrying stops, whatever the attempt count."""
 
     def delay(self, attempt: int, rng: random.Random | None = None) -> float:

@@ -3,6 +3,10 @@
 ``Engine.receive`` is the inbound path: read the header, run the channel, commit the message with its
 events and effects (group commit), and only then build the acknowledgement. Several engine processes
 can share one PostgreSQL store; the SQLite store is for one process.
+
+The engine is handed what it runs, built: one :class:`~careweave.engine.channel.Channel` per
+configured channel and one connector per destination. Building them from settings (formats,
+mappings, flows and connectors by name) is the composition root's work, :mod:`careweave.app`.
 """
 
 from __future__ import annotations
@@ -11,29 +15,19 @@ import asyncio
 import contextlib
 import datetime as dt
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import structlog
 
 from careweave.codecs.hl7v2.ack import AckCode, build_ack
 from careweave.codecs.hl7v2.header import MessageHeader, parse_header
-from careweave.config import (
-    ChannelConfig,
-    DestinationConfig,
-    ErpDestinationConfig,
-    MllpDestinationConfig,
-    Settings,
-)
+from careweave.config import ChannelConfig, Settings
 from careweave.connectors.base import BaseDestination
-from careweave.connectors.files import FileDestination, FileDestinationConfig
-from careweave.connectors.http import HttpDestination, HttpDestinationConfig
 from careweave.connectors.http_source.config import HttpSourceConfig
 from careweave.connectors.mllp import MllpHandler, MllpListener, MllpListenerConfig, PeerInfo
-from careweave.connectors.null import NullDestination, NullDestinationConfig
-from careweave.engine.channel import Channel, Route, Step, hl7_decode, message_types_filter
+from careweave.engine.channel import Channel
 from careweave.engine.clock import Clock, SystemClock
-from careweave.engine.flow_api import Flow
 from careweave.engine.middleware import LoggingMiddleware, Middleware
 from careweave.engine.records import (
     IngestResult,
@@ -45,8 +39,6 @@ from careweave.engine.records import (
 from careweave.engine.store.base import BaseStore
 from careweave.engine.worker import DestinationWorker
 from careweave.exceptions import ConfigError, Hl7Error
-from careweave.flows.registry import FlowRegistry, builtin_flows
-from careweave.flows.services import FlowServices
 
 if TYPE_CHECKING:
     from careweave.gateway.app import ChannelHttpSource
@@ -63,89 +55,6 @@ def new_trace_id() -> str:
     return f"{_trace_rng.getrandbits(128):032x}"
 
 
-def build_connector(
-    config: DestinationConfig, secrets: Mapping[str, str] | None = None
-) -> BaseDestination:
-    """The connector for a destination's settings (``secrets``: where ``*_env`` names are read)."""
-    c = config.connector
-    if isinstance(c, HttpDestinationConfig):
-        return HttpDestination(c)
-    if isinstance(c, FileDestinationConfig):
-        return FileDestination(c)
-    if isinstance(c, NullDestinationConfig):
-        return NullDestination()
-    if isinstance(c, MllpDestinationConfig):
-        from careweave.connectors.mllp_destination import MllpDestination
-
-        return MllpDestination(c.host, c.port, ack_timeout=c.ack_timeout)
-    if isinstance(c, ErpDestinationConfig):
-        from careweave.connectors.erp import ErpConfig, ErpConnector, ErpDestination
-
-        secret = (secrets or {}).get(c.secret_env)
-        if not secret:
-            raise ConfigError(f"destination {config.name}: set {c.secret_env} to the ERP secret")
-        return ErpDestination(
-            ErpConnector(
-                ErpConfig(
-                    base_url=c.base_url,
-                    client_id=c.client_id,
-                    secret=secret,
-                    api_version=c.api_version,
-                    rate_limit=c.rate_limit,
-                )
-            )
-        )
-    raise ConfigError(f"destination {config.name}: unsupported connector {c!r}")
-
-
-DECODE_STEPS: dict[str, Callable[[ChannelConfig], Step | None]] = {
-    "hl7v2": lambda c: hl7_decode(c.ordering_key),
-    "raw": lambda c: None,
-    "fhir": lambda c: _fhir_decode(),
-    "x12": lambda c: _x12_decode(),
-}
-"""How each channel ``format`` is decoded (a format module adds its own entry)."""
-
-
-def _x12_decode() -> Step:
-    from careweave.mappings.x12_decode import x12_decode
-
-    return x12_decode()
-
-
-def _fhir_decode() -> Step:
-    from careweave.connectors.http_source.fhir_step import fhir_decode
-
-    return fhir_decode()
-
-
-def build_channel(config: ChannelConfig, flows: Sequence[Flow] = ()) -> Channel:
-    """The steps, routes and flows a channel's settings describe."""
-    steps: list[Step] = []
-    if config.accept:
-        steps.append(message_types_filter(config.accept))
-    try:
-        decode = DECODE_STEPS[config.format]
-    except KeyError:
-        raise ConfigError(
-            f"channel {config.name}: unknown format {config.format!r}; known: {sorted(DECODE_STEPS)}"
-        ) from None
-    if (step := decode(config)) is not None:
-        steps.append(step)
-    if config.mapping is not None:
-        from careweave.mappings.registry import mapping_step
-
-        steps.append(mapping_step(config.mapping))
-    routes = [
-        Route(destination=d.name, payload=d.payload, event_types=tuple(d.event_types))
-        for d in config.destinations
-        if d.payload != "none"
-    ]
-    return Channel(
-        config.name, steps=steps, routes=routes, flows=flows, content_type=HL7_CONTENT_TYPE
-    )
-
-
 class Engine:
     """One careweave process."""
 
@@ -154,36 +63,34 @@ class Engine:
         settings: Settings,
         store: BaseStore,
         *,
+        channels: Mapping[str, Channel],
+        connectors: Mapping[str, BaseDestination],
         middleware: list[Middleware] | None = None,
         clock: Clock | None = None,
-        connectors: Mapping[str, BaseDestination] | None = None,
-        flows: FlowRegistry | None = None,
-        services: FlowServices | None = None,
-        secrets: Mapping[str, str] | None = None,
     ) -> None:
+        """``channels``: one per configured channel; ``connectors``: one per destination (both
+        built by :func:`careweave.app.build_engine` from the settings)."""
         self.settings = settings
         self.store = store
         self.clock = clock or SystemClock()
         self.middleware: list[Middleware] = (
             middleware if middleware is not None else [LoggingMiddleware()]
         )
-        registry = flows or builtin_flows()
-        self.services = services or FlowServices(clock=self.clock)
-        self.channels = {
-            c.name: build_channel(c, registry.build_all(c.flows, self.services))
-            for c in settings.channels
-        }
+        missing = [c.name for c in settings.channels if c.name not in channels]
+        if missing:
+            raise ConfigError(f"no channel built for {missing}")
+        self.channels = dict(channels)
         self.listeners: dict[str, MllpListener] = {}
         self.http_sources: dict[str, ChannelHttpSource] = {}
         self.workers: dict[str, DestinationWorker] = {}
-        overrides = dict(connectors or {})
         for channel in settings.channels:
             for dest in channel.destinations:
-                connector = overrides.get(dest.name) or build_connector(dest, secrets)
+                if dest.name not in connectors:
+                    raise ConfigError(f"destination {dest.name}: no connector built")
                 self.workers[dest.name] = DestinationWorker(
                     store,
                     dest.name,
-                    connector,
+                    connectors[dest.name],
                     dest.worker,
                     middleware=self.middleware,
                     clock=self.clock,

@@ -15,6 +15,7 @@ import os
 import random
 import socket
 import uuid
+from typing import Annotated
 
 import msgspec
 import structlog
@@ -35,17 +36,17 @@ log = structlog.get_logger("careweave.worker")
 class WorkerPolicy(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """How one destination's worker runs."""
 
-    concurrency: int = 8
+    concurrency: Annotated[int, msgspec.Meta(ge=1)] = 8
     """Deliveries in flight at once (across ordering keys)."""
-    rate_limit: float = 0.0
+    rate_limit: Annotated[float, msgspec.Meta(ge=0)] = 0.0
     """Deliveries per second, 0 for no limit."""
-    batch_size: int = 64
+    batch_size: Annotated[int, msgspec.Meta(ge=1)] = 64
     """Most effects leased per claim."""
-    lease: float = 60.0
+    lease: Annotated[float, msgspec.Meta(gt=0)] = 60.0
     """Seconds a lease lasts; a worker that dies lets its effects be reclaimed after this."""
-    poll_interval: float = 0.05
+    poll_interval: Annotated[float, msgspec.Meta(gt=0)] = 0.05
     """Seconds between claims when idle (new local work wakes the worker at once)."""
-    claim_linger: float = 0.005
+    claim_linger: Annotated[float, msgspec.Meta(ge=0)] = 0.005
     """Seconds a woken worker waits before claiming, so that one claim takes a burst's effects."""
     retry: RetryPolicy = msgspec.field(default_factory=RetryPolicy)
     """Retry policy."""

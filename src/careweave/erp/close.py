@@ -4,7 +4,8 @@ At period end the unbilled A/R still open (charges captured, not yet billed) is 
 dated the period's last day and reversed on the next period's first day, so the period's statements
 show it and the next period starts clean. The report lists, per entity, what careweave posted into
 the period, the accrual, every late posting moved out of it and every reconciliation break; it is
-written as CSV (for the controller's workbook) and as text (for the close checklist).
+written as CSV (for the controller's workbook) and as text (for the close checklist). It is built
+from the journals the store holds (``posted_journals(await store.state_rows(LEDGER_JOURNALS))``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from decimal import Decimal
 import msgspec
 
 from careweave.connectors.erp.models import GlSegments, JournalRequest
-from careweave.erp.ledger import ZERO, JournalBuilder, LedgerBook
+from careweave.erp.ledger import ZERO, JournalBuilder, LedgerBook, PostedJournal
 from careweave.erp.periods import LatePosting, Period
 from careweave.erp.reconciliation import Reconciliation
 from careweave.masterdata.cost_centers import ChartOfAccounts
@@ -30,7 +31,7 @@ def unbilled_accruals(
     journals: list[JournalRequest] = []
     cc = chart.revenue_cycle_cost_center
     for entity in sorted(set(entities) or set(book.entities())):
-        unbilled = book.balance(entity, chart.unbilled_ar, through=period.last_day)
+        unbilled = book.balance(entity, chart.unbilled_ar, through=period)
         if unbilled == 0:
             continue
         accrue = JournalBuilder()
@@ -127,16 +128,21 @@ class CloseCycleReport(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def close_report(
-    book: LedgerBook,
+    posted: Iterable[PostedJournal],
     period: Period,
     chart: ChartOfAccounts,
     *,
-    late_postings: Iterable[LatePosting] = (),
     reconciliation: Reconciliation | None = None,
 ) -> CloseCycleReport:
-    """The report of a period from careweave's ledger book."""
+    """The report of a period from the journals careweave posted (and the moves that dated them)."""
+    everything = list(posted)
+    late_postings = [p.late for p in everything if p.late is not None]
     per_entity: dict[str, EntityClose] = {}
-    journals = [j for j in book.journals() if period.first_day <= j.posting_date <= period.last_day]
+    journals = [
+        p.journal
+        for p in everything
+        if period.first_day <= p.journal.posting_date <= period.last_day
+    ]
     for entity in sorted({line.segments.entity for j in journals for line in j.lines}):
         mine = [j for j in journals if any(ln.segments.entity == entity for ln in j.lines)]
         lines = [ln for j in mine for ln in j.lines if ln.segments.entity == entity]

@@ -3,14 +3,15 @@
 :class:`JournalBuilder` collects debits and credits with their GL segments and refuses to build a
 journal that does not balance for every entity it touches (an intercompany journal balances each
 side through its due-to / due-from pair). :class:`LedgerBook` is careweave's own sub-ledger of the
-journals it prepared, keyed by business key, so a replay never counts a journal twice; month-end
-close and reconciliation read balances from it.
+journals it prepared, kept in business state (``careweave.model.state``): each journal once by
+business key (``LEDGER_JOURNALS``, with the late-posting move that dated it), the signed balance of
+every account per period (``LEDGER_BALANCES``) and the entities posted for (``LEDGER_ENTITIES``), so
+a replay never counts a journal twice and month-end close reads balances without scanning journals.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
@@ -18,7 +19,9 @@ from decimal import ROUND_HALF_UP, Decimal
 import msgspec
 
 from careweave.connectors.erp.models import GlSegments, JournalLine, JournalRequest
+from careweave.erp.periods import LatePosting, Period, PeriodCalendar
 from careweave.exceptions import ValidationError
+from careweave.model.state import BusinessState, StateTable, load, save
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -135,48 +138,151 @@ def ledger_lines(journal: JournalRequest) -> list[LedgerLine]:
     ]
 
 
-class LedgerBook:
-    """The journals careweave prepared, once each by business key (thread-safe)."""
+class PostedJournal(msgspec.Struct, frozen=True, kw_only=True):
+    """A journal as careweave posted it, with the move that dated it when its period was closed."""
 
-    def __init__(self, journals: Iterable[JournalRequest] = ()) -> None:
-        self._lock = threading.Lock()
-        self._journals: dict[str, JournalRequest] = {}
-        for journal in journals:
-            self.record(journal)
+    journal: JournalRequest
+    late: LatePosting | None = None
 
-    def record(self, journal: JournalRequest) -> bool:
-        """Keep a journal; False when its business key was already recorded (a replay)."""
-        with self._lock:
-            if journal.business_key in self._journals:
-                return False
-            self._journals[journal.business_key] = journal
-            return True
 
-    def journals(self) -> list[JournalRequest]:
-        """Every recorded journal, in recording order."""
-        with self._lock:
-            return list(self._journals.values())
+class AccountBalance(msgspec.Struct, kw_only=True):
+    """Debits minus credits of one account of one entity in one currency, per period."""
 
-    def lines(self) -> list[LedgerLine]:
-        """Every line of every recorded journal."""
-        return [line for journal in self.journals() for line in ledger_lines(journal)]
+    entity: str
+    account: str
+    currency: str
+    by_period: dict[str, Decimal] = msgspec.field(default_factory=dict)
+    """Net movement per ``YYYY-MM`` (of the posting date)."""
 
-    def balance(
-        self, entity: str, account: str, *, through: dt.date, currency: str = "USD"
-    ) -> Decimal:
-        """Debits minus credits of one account of one entity posted on or before ``through``."""
+    def through(self, period: Period | None = None) -> Decimal:
+        """The balance at the end of ``period`` (of every period when None)."""
+        last = period.key if period is not None else None
         return sum(
-            (
-                line.amount
-                for line in self.lines()
-                if line.entity == entity
-                and line.account == account
-                and line.currency == currency
-                and line.posting_date <= through
-            ),
+            (amount for key, amount in self.by_period.items() if last is None or key <= last),
             ZERO,
         )
 
+
+class LedgerEntity(msgspec.Struct, frozen=True, kw_only=True):
+    """An entity careweave posted for, and when it first did."""
+
+    entity: str
+    first_posted: dt.date
+
+
+ENTITIES_KEY = "entities"
+"""The one ``LEDGER_ENTITIES`` row: every entity careweave posted for, sorted."""
+
+
+def balance_key(entity: str, account: str, currency: str = "USD") -> str:
+    """The row key of an account balance: ``entity|account|currency``."""
+    return f"{entity}|{account}|{currency}"
+
+
+class LedgerBook:
+    """The journals careweave prepared and the balances they leave, kept in business state."""
+
+    def __init__(self, state: BusinessState) -> None:
+        self._state = state
+
+    def posted(self, key: str) -> PostedJournal | None:
+        """The journal recorded under business key ``key``, with its move, if any."""
+        return load(self._state, StateTable.LEDGER_JOURNALS, key, PostedJournal)
+
+    def journal(self, key: str) -> JournalRequest | None:
+        """The journal recorded under business key ``key``, if any."""
+        posted = self.posted(key)
+        return posted.journal if posted is not None else None
+
+    def record(self, journal: JournalRequest, *, late: LatePosting | None = None) -> bool:
+        """Keep a journal and move its balances; False when its key was already recorded (a replay).
+
+        ``late`` is the move that dated it (see :meth:`PeriodCalendar.posting_date`).
+        """
+        if self.posted(journal.business_key) is not None:
+            return False
+        save(
+            self._state,
+            StateTable.LEDGER_JOURNALS,
+            journal.business_key,
+            PostedJournal(journal=journal, late=late),
+        )
+        period = Period.of(journal.posting_date).key
+        moved: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+        for line in ledger_lines(journal):
+            moved[(line.entity, line.account)] += line.amount
+        for (entity, account), amount in moved.items():
+            balance = self.account(entity, account, currency=journal.currency)
+            balance.by_period[period] = balance.by_period.get(period, ZERO) + amount
+            key = balance_key(entity, account, journal.currency)
+            save(self._state, StateTable.LEDGER_BALANCES, key, balance)
+        self._add_entities({entity for entity, _account in moved}, journal.posting_date)
+        return True
+
+    def post(
+        self,
+        builder: JournalBuilder,
+        key: str,
+        entity: str,
+        day: dt.date,
+        description: str,
+        *,
+        calendar: PeriodCalendar,
+        currency: str = "USD",
+    ) -> JournalRequest | None:
+        """Build, date and record a journal once per ``key``; None when it has no line.
+
+        A journal dated in a closed period posts on the next open period's first day (the move is
+        kept with it). A second call, a replay, returns the journal recorded first, unchanged.
+        """
+        if (known := self.journal(key)) is not None:
+            return known
+        if builder.empty:
+            return None
+        posting_day, late = calendar.posting_date(day, key)
+        if late is not None:
+            description = f"{description} (late: {day} is in a closed period)"
+        journal = builder.build(key, entity, posting_day, description, currency=currency)
+        self.record(journal, late=late)
+        return journal
+
+    def account(self, entity: str, account: str, *, currency: str = "USD") -> AccountBalance:
+        """The stored balance of one account (empty when nothing was posted to it)."""
+        key = balance_key(entity, account, currency)
+        stored = load(self._state, StateTable.LEDGER_BALANCES, key, AccountBalance)
+        return stored or AccountBalance(entity=entity, account=account, currency=currency)
+
+    def balance(
+        self,
+        entity: str,
+        account: str,
+        *,
+        through: Period | None = None,
+        currency: str = "USD",
+    ) -> Decimal:
+        """Debits minus credits of one account of one entity posted up to the end of ``through``."""
+        return self.account(entity, account, currency=currency).through(through)
+
     def entities(self) -> list[str]:
         """Every entity that has a line."""
-        return sorted({line.entity for line in self.lines()})
+        stored = load(self._state, StateTable.LEDGER_ENTITIES, ENTITIES_KEY, list[LedgerEntity])
+        return [e.entity for e in stored or []]
+
+    def _add_entities(self, entities: set[str], day: dt.date) -> None:
+        known = load(self._state, StateTable.LEDGER_ENTITIES, ENTITIES_KEY, list[LedgerEntity])
+        have = {e.entity for e in known or []}
+        if entities <= have:
+            return
+        added = [LedgerEntity(entity=e, first_posted=day) for e in entities - have]
+        rows = sorted([*(known or []), *added], key=lambda e: e.entity)
+        save(self._state, StateTable.LEDGER_ENTITIES, ENTITIES_KEY, rows)
+
+
+def posted_journals(rows: Iterable[tuple[str, bytes]]) -> list[PostedJournal]:
+    """Journals from committed ``LEDGER_JOURNALS`` rows (for reports, the CLI and tests)."""
+    return [msgspec.json.decode(value, type=PostedJournal) for _key, value in rows]
+
+
+def account_balances(rows: Iterable[tuple[str, bytes]]) -> list[AccountBalance]:
+    """Balances from committed ``LEDGER_BALANCES`` rows, by entity, account and currency."""
+    return [msgspec.json.decode(value, type=AccountBalance) for _key, value in rows]

@@ -1,19 +1,22 @@
 """Accounting periods: which are closed, and where a late posting goes instead.
 
 Closing a period stops postings into it. A journal dated in a closed period is posted on the first
-day of the next open period, and the move is kept (journal, original date, new date, reason) for the
-close-cycle report and for the reconciliation, which explains the break it causes.
+day of the next open period, and the move (journal, original date, new date, reason) is kept with
+the journal in the ledger (``careweave.erp.ledger.LedgerBook``) for the close-cycle report and for
+the reconciliation, which explains the break it causes. Closed periods are business state
+(``StateTable.PERIODS``, one row per closed ``YYYY-MM``), changed only in the commit of the close
+request that closed them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Iterable
 
 import msgspec
 
 from careweave.exceptions import ValidationError
+from careweave.model.state import BusinessState, StateTable, load, save
 
 
 class Period(msgspec.Struct, frozen=True, order=True):
@@ -66,53 +69,62 @@ class LatePosting(msgspec.Struct, frozen=True, kw_only=True):
     reason: str
 
 
-class PeriodCalendar:
-    """Open and closed periods, and the late postings moved out of closed ones (thread-safe)."""
+class ClosedPeriod(msgspec.Struct, frozen=True, kw_only=True):
+    """What closing a period did: who asked, and the accrual journals it posted."""
 
-    def __init__(self, closed: Iterable[Period] = ()) -> None:
-        self._lock = threading.Lock()
-        self._closed: set[Period] = set(closed)
-        self._late: dict[str, LatePosting] = {}
+    period: str
+    """``YYYY-MM``."""
+    requested_by: str = ""
+    journals: list[str] = msgspec.field(default_factory=list)
+    """Business keys of the journals the close posted (a replayed close sends them again)."""
+
+
+class PeriodCalendar:
+    """Open and closed periods, kept in business state."""
+
+    def __init__(self, state: BusinessState) -> None:
+        self._state = state
+
+    def closed(self, period: Period) -> ClosedPeriod | None:
+        """The record of ``period``'s close, or None while it is open."""
+        return load(self._state, StateTable.PERIODS, period.key, ClosedPeriod)
 
     def is_closed(self, period: Period) -> bool:
         """Whether postings into ``period`` are stopped."""
-        with self._lock:
-            return period in self._closed
+        return self.closed(period) is not None
 
-    def close(self, period: Period) -> None:
-        """Stop postings into ``period``."""
-        with self._lock:
-            self._closed.add(period)
+    def close(
+        self, period: Period, *, requested_by: str = "", journals: Iterable[str] = ()
+    ) -> ClosedPeriod:
+        """Stop postings into ``period``; a second close returns the first one's record."""
+        if (known := self.closed(period)) is not None:
+            return known
+        record = ClosedPeriod(period=period.key, requested_by=requested_by, journals=list(journals))
+        save(self._state, StateTable.PERIODS, period.key, record)
+        return record
 
-    def closed_periods(self) -> list[Period]:
-        """Closed periods, oldest first."""
-        with self._lock:
-            return sorted(self._closed)
+    def posting_date(self, day: dt.date, journal_key: str) -> tuple[dt.date, LatePosting | None]:
+        """The date a journal for ``day`` posts on, and the move when ``day``'s period is closed.
 
-    def posting_date(self, day: dt.date, journal_key: str) -> dt.date:
-        """The date a journal for ``day`` posts on: ``day``, or the next open period's first day.
-
-        A move is recorded once per journal, so a replay neither moves it twice nor loses the reason.
+        The move goes to the first day of the next open period. The caller records it with the
+        journal (:meth:`LedgerBook.record`), so a replay, which finds the journal, keeps the first
+        decision even if the calendar changed since.
         """
-        with self._lock:
-            if (known := self._late.get(journal_key)) is not None:
-                return known.posting_date
-            period = Period.of(day)
-            if period not in self._closed:
-                return day
-            target = period.next()
-            while target in self._closed:
-                target = target.next()
-            moved = LatePosting(
-                journal_key=journal_key,
-                original_date=day,
-                posting_date=target.first_day,
-                reason=f"period {period.key} is closed; posted in {target.key}",
-            )
-            self._late[journal_key] = moved
-            return moved.posting_date
+        period = Period.of(day)
+        if not self.is_closed(period):
+            return day, None
+        target = period.next()
+        while self.is_closed(target):
+            target = target.next()
+        moved = LatePosting(
+            journal_key=journal_key,
+            original_date=day,
+            posting_date=target.first_day,
+            reason=f"period {period.key} is closed; posted in {target.key}",
+        )
+        return moved.posting_date, moved
 
-    def late_postings(self) -> list[LatePosting]:
-        """Every journal moved out of a closed period."""
-        with self._lock:
-            return list(self._late.values())
+
+def closed_periods(rows: Iterable[tuple[str, bytes]]) -> list[ClosedPeriod]:
+    """Closed periods from committed ``PERIODS`` rows, oldest first (for reports and tests)."""
+    return [msgspec.json.decode(value, type=ClosedPeriod) for _key, value in sorted(rows)]

@@ -1,47 +1,27 @@
 """The claim register: which claims went out in which 837, with which lines, and what came back.
 
-A SQLite file (beside the control numbers) records each claim once, under its CLM01, with the
-837 transaction set that carried it (``GS06/ST02``, the 999's link key) and one row per service
-line naming the charge (the platform's line key) it bills. A line key can be on one claim only:
-the unique index makes billing a charge twice an error, not a silent double. The 999 and 277CA
-answers are linked to the claims they answer by that key and by CLM01.
+Business state in the store, changed only in the commit of the message that caused the change:
+
+- ``CLAIMS``: each claim once, under its CLM01, with the 837 transaction set that carried it
+  (``GS06/ST02``, the 999's link key), its service lines and where its answers left it;
+- ``CLAIM_LINES``: the claim billing each charge (the platform's line key). A line key can be on
+  one claim only: :meth:`ClaimRegister.record` refuses a second claim for it, so billing a charge
+  twice is an error, not a silent double;
+- ``CLAIM_TRANSACTIONS``: the claims of each 837 transaction set, which a 999 answers as a whole.
+
+The 999 and 277CA answers are linked to the claims they answer (``claim-acknowledgments`` flow);
+applying an answer twice leaves the register as the first time did.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from pathlib import Path
 
 import msgspec
 
 from careweave.exceptions import ValidationError
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS claim (
-    claim_id TEXT PRIMARY KEY,
-    account_id TEXT NOT NULL,
-    encounter_id TEXT NOT NULL,
-    entity TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    payer_id TEXT NOT NULL,
-    total TEXT NOT NULL,
-    file_name TEXT NOT NULL,
-    link_key TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'submitted',
-    status_detail TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS claim_link ON claim (link_key);
-CREATE TABLE IF NOT EXISTS claim_line (
-    claim_id TEXT NOT NULL REFERENCES claim (claim_id),
-    line_number INTEGER NOT NULL,
-    line_key TEXT NOT NULL UNIQUE,
-    procedure_code TEXT NOT NULL,
-    amount TEXT NOT NULL,
-    PRIMARY KEY (claim_id, line_number)
-);
-"""
+from careweave.model.state import BusinessState, StateTable, load, save
 
 
 class RegisteredLine(msgspec.Struct, frozen=True, kw_only=True):
@@ -72,101 +52,130 @@ class RegisteredClaim(msgspec.Struct, frozen=True, kw_only=True):
     status_detail: str = ""
 
 
+class BilledLine(msgspec.Struct, frozen=True, kw_only=True):
+    """Which claim bills a charge line (a ``CLAIM_LINES`` row)."""
+
+    claim_id: str
+    line_number: int
+
+
+class ClaimTransaction(msgspec.Struct, frozen=True, kw_only=True):
+    """An 837 transaction set: its claims and the 999's answer (a ``CLAIM_TRANSACTIONS`` row)."""
+
+    link_key: str
+    file_name: str
+    claim_ids: tuple[str, ...]
+    status: str = "submitted"
+    detail: str = ""
+
+
 class ClaimRegister:
-    """Claims and their lines in a SQLite file."""
+    """Claims, their lines and their 837 transaction sets, in business state."""
 
-    def __init__(self, path: str | Path) -> None:
-        self._db = sqlite3.connect(str(path), isolation_level=None)
-        self._db.executescript(_SCHEMA)
+    def __init__(self, state: BusinessState) -> None:
+        self._state = state
 
-    def close(self) -> None:
-        """Close the database."""
-        self._db.close()
-
-    def record(self, claims: Sequence[RegisteredClaim]) -> None:
-        """Record submitted claims and their lines in one transaction.
-
-        Raises:
-            ValidationError: a claim id is already registered, or a line key is already billed
-                on another claim (nothing of the batch is recorded).
-        """
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            for c in claims:
-                db.execute(
-                    "INSERT INTO claim (claim_id, account_id, encounter_id, entity, kind, "
-                    "payer_id, total, file_name, link_key, status, status_detail) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (c.claim_id, c.account_id, c.encounter_id, c.entity, c.kind, c.payer_id,
-                     str(c.total), c.file_name, c.link_key, c.status, c.status_detail),
-                )  # fmt: skip
-                db.executemany(
-                    "INSERT INTO claim_line (claim_id, line_number, line_key, procedure_code, "
-                    "amount) VALUES (?, ?, ?, ?, ?)",
-                    [(c.claim_id, n.line_number, n.line_key, n.procedure_code, str(n.amount))
-                     for n in c.lines],
-                )  # fmt: skip
-        except sqlite3.IntegrityError as exc:
-            db.execute("ROLLBACK")
-            raise ValidationError(f"claim register refused the batch: {exc}") from exc
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+    def claim(self, claim_id: str) -> RegisteredClaim | None:
+        """A registered claim, or None."""
+        return load(self._state, StateTable.CLAIMS, claim_id, RegisteredClaim)
 
     def billed_claim_of(self, line_key: str) -> str | None:
         """The claim that bills a charge line, if any."""
-        row = self._db.execute(
-            "SELECT claim_id FROM claim_line WHERE line_key = ?", (line_key,)
-        ).fetchone()
-        return str(row[0]) if row else None
+        found = load(self._state, StateTable.CLAIM_LINES, line_key, BilledLine)
+        return None if found is None else found.claim_id
+
+    def transaction(self, link_key: str) -> ClaimTransaction | None:
+        """An 837 transaction set sent, by ``GS06/ST02``."""
+        return load(self._state, StateTable.CLAIM_TRANSACTIONS, link_key, ClaimTransaction)
+
+    def refusal(self, claim: RegisteredClaim) -> str | None:
+        """Why ``claim`` cannot be recorded (its id is taken, a line is billed), or None."""
+        if self.claim(claim.claim_id) is not None:
+            return f"claim {claim.claim_id} is already registered"
+        for line in claim.lines:
+            if (other := self.billed_claim_of(line.line_key)) is not None:
+                return f"line {line.line_key} is already billed on claim {other}"
+        return None
+
+    def record(self, claims: Sequence[RegisteredClaim]) -> None:
+        """Record submitted claims, their lines and their transaction sets, all or nothing.
+
+        Raises:
+            ValidationError: a claim id is already registered, or a line key is already billed
+                on another claim or twice in the batch (nothing of the batch is recorded).
+        """
+        claim_ids: set[str] = set()
+        line_keys: set[str] = set()
+        for claim in claims:
+            problem = self.refusal(claim)
+            if problem is None and claim.claim_id in claim_ids:
+                problem = f"claim {claim.claim_id} is twice in the batch"
+            if problem is None:
+                twice = next((n.line_key for n in claim.lines if n.line_key in line_keys), None)
+                problem = None if twice is None else f"line {twice} is twice in the batch"
+            if problem is not None:
+                raise ValidationError(f"claim register refused the batch: {problem}")
+            claim_ids.add(claim.claim_id)
+            line_keys.update(n.line_key for n in claim.lines)
+        transactions: dict[str, ClaimTransaction] = {}
+        for claim in claims:
+            save(self._state, StateTable.CLAIMS, claim.claim_id, claim)
+            for line in claim.lines:
+                billed = BilledLine(claim_id=claim.claim_id, line_number=line.line_number)
+                save(self._state, StateTable.CLAIM_LINES, line.line_key, billed)
+            known = transactions.get(claim.link_key) or self.transaction(claim.link_key)
+            transactions[claim.link_key] = ClaimTransaction(
+                link_key=claim.link_key,
+                file_name=claim.file_name,
+                claim_ids=(*(known.claim_ids if known else ()), claim.claim_id),
+            )
+        for link_key, transaction in transactions.items():
+            save(self._state, StateTable.CLAIM_TRANSACTIONS, link_key, transaction)
 
     def link_transaction(self, link_key: str, status: str, detail: str = "") -> int:
-        """Apply a 999 answer (A, E or R) to the claims of one 837 transaction; returns how many."""
+        """Apply a 999 answer (A, E or R) to the claims of one 837 transaction set.
+
+        Only claims still ``submitted`` move (a 277CA answer already applied stands); returns how
+        many moved, so a second application of the same answer returns 0.
+        """
+        transaction = self.transaction(link_key)
+        if transaction is None:
+            return 0
+        detail = detail or f"999 {status}"
         new = "rejected" if status == "R" else "accepted"
-        cursor = self._db.execute(
-            "UPDATE claim SET status = ?, status_detail = ? WHERE link_key = ? "
-            "AND status = 'submitted'",
-            (new, detail or f"999 {status}", link_key),
-        )
-        return cursor.rowcount
+        if transaction.status == "submitted":
+            updated = msgspec.structs.replace(transaction, status=new, detail=detail)
+            save(self._state, StateTable.CLAIM_TRANSACTIONS, link_key, updated)
+        moved = 0
+        for claim_id in transaction.claim_ids:
+            claim = self.claim(claim_id)
+            if claim is not None and claim.status == "submitted":
+                self._put(msgspec.structs.replace(claim, status=new, status_detail=detail))
+                moved += 1
+        return moved
 
     def link_claim_status(self, claim_id: str, accepted: bool, detail: str) -> bool:
         """Apply a 277CA answer to one claim; False when the claim is not registered."""
-        cursor = self._db.execute(
-            "UPDATE claim SET status = ?, status_detail = ? WHERE claim_id = ?",
-            ("acknowledged" if accepted else "rejected", detail, claim_id),
-        )
-        return cursor.rowcount > 0
+        claim = self.claim(claim_id)
+        if claim is None:
+            return False
+        status = "acknowledged" if accepted else "rejected"
+        if (claim.status, claim.status_detail) != (status, detail):
+            self._put(msgspec.structs.replace(claim, status=status, status_detail=detail))
+        return True
 
-    def claims(self, status: str | None = None) -> list[RegisteredClaim]:
-        """Every registered claim (in one status), with its lines."""
-        rows = self._db.execute(
-            "SELECT claim_id, account_id, encounter_id, entity, kind, payer_id, total, "
-            "file_name, link_key, status, status_detail FROM claim "
-            "WHERE ? IS NULL OR status = ? ORDER BY claim_id",
-            (status, status),
-        ).fetchall()
-        lines: dict[str, list[RegisteredLine]] = {}
-        for claim_id, number, key, code, amount in self._db.execute(
-            "SELECT claim_id, line_number, line_key, procedure_code, amount FROM claim_line "
-            "ORDER BY claim_id, line_number"
-        ):
-            lines.setdefault(claim_id, []).append(
-                RegisteredLine(
-                    line_number=number, line_key=key, procedure_code=code, amount=Decimal(amount)
-                )
-            )
-        return [
-            RegisteredClaim(
-                claim_id=r[0], account_id=r[1], encounter_id=r[2], entity=r[3], kind=r[4],
-                payer_id=r[5], total=Decimal(r[6]), file_name=r[7], link_key=r[8],
-                lines=tuple(lines.get(r[0], ())), status=r[9], status_detail=r[10],
-            )
-            for r in rows
-        ]  # fmt: skip
+    def _put(self, claim: RegisteredClaim) -> None:
+        save(self._state, StateTable.CLAIMS, claim.claim_id, claim)
 
-    def line_keys(self) -> Iterable[str]:
-        """Every charge line key billed on a claim."""
-        return [str(r[0]) for r in self._db.execute("SELECT line_key FROM claim_line")]
+
+def registered_claims(
+    rows: Iterable[tuple[str, bytes]], status: str | None = None
+) -> list[RegisteredClaim]:
+    """Every claim (in one status) from committed ``CLAIMS`` rows, by claim id.
+
+    For reports and tests (``await store.state_rows(StateTable.CLAIMS)``).
+    """
+    claims = (msgspec.json.decode(value, type=RegisteredClaim) for _key, value in rows)
+    return sorted(
+        (c for c in claims if status is None or c.status == status), key=lambda c: c.claim_id
+    )

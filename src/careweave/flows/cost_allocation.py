@@ -13,7 +13,10 @@ physician group):
 For each :class:`SupplyUsed` line it posts the item's standard cost: debit supply expense (less the
 shares that research grants or capital projects carry), credit inventory or, for consigned stock,
 consignment payable. Postings dated in a closed period go to the next open one, with the reason.
-Every journal's idempotency key is its business identity, so it is never posted twice.
+Every journal's idempotency key is its business identity, so it is never posted twice: the ledger
+(:class:`~careweave.erp.ledger.LedgerBook` over ``out.state``) records each once, and a replay sends
+the journal recorded first. The supply journals of each encounter are kept (``ENCOUNTER_COSTS``) to
+reverse them when the visit is cancelled.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from careweave.masterdata.locations import LocationDirectory
 from careweave.model.base import BusinessEvent
 from careweave.model.charges import ChargeCaptured
 from careweave.model.clinical import CancelledAction, VisitCancelled
+from careweave.model.state import StateTable, load, save
 from careweave.model.supplies import SupplyUsed
 
 FINANCE = "finance"
@@ -89,8 +93,6 @@ class CostAllocationFlow(BaseFlow):
         physicians: PhysicianDirectory,
         crosswalk: ItemCrosswalk,
         locations: LocationDirectory,
-        calendar: PeriodCalendar,
-        book: LedgerBook,
         chart: ChartOfAccounts | None = None,
         projects: ProjectAllocations | None = None,
         destination: str = "erp",
@@ -100,13 +102,9 @@ class CostAllocationFlow(BaseFlow):
         self.physicians = physicians
         self.crosswalk = crosswalk
         self.locations = locations
-        self.calendar = calendar
-        self.book = book
         self.chart = chart or ChartOfAccounts()
         self.projects = projects or ProjectAllocations()
         self.destination = destination
-        # Supply journals per encounter, to reverse when the visit is cancelled (ADT A11).
-        self._supply_journals: dict[str, dict[str, JournalRequest]] = {}
 
     def run(self, event: BusinessEvent, out: FlowOutput) -> None:
         """Post the journal of one charge or supply line."""
@@ -126,14 +124,16 @@ class CostAllocationFlow(BaseFlow):
         what: str,
         out: FlowOutput,
     ) -> JournalRequest | None:
-        if builder.empty:
-            return None
-        posting_day = self.calendar.posting_date(day, key)
-        if posting_day != day:
-            what = f"{what} (late: {day} is in a closed period)"
-        journal: JournalRequest = builder.build(key, entity, posting_day, what)
-        self.book.record(journal)
-        out.send(self.destination, key, journal, ordering_key=f"gl:{entity}", content_type=JOURNAL)
+        book = LedgerBook(out.state)
+        journal = book.post(builder, key, entity, day, what, calendar=PeriodCalendar(out.state))
+        if journal is not None:
+            out.send(
+                self.destination,
+                key,
+                journal,
+                ordering_key=f"gl:{journal.entity}",
+                content_type=JOURNAL,
+            )
         return journal
 
     def _charge(self, event: ChargeCaptured, out: FlowOutput) -> None:
@@ -220,13 +220,24 @@ class CostAllocationFlow(BaseFlow):
         key = f"journal:{event.idempotency_key}"
         journal = self._post(builder, key, where.entity, match.day, memo, out)
         if journal is not None and match.quantity > 0:
-            self._supply_journals.setdefault(encounter_key(event), {})[key] = journal
+            encounter = encounter_key(event)
+            costs = load(out.state, StateTable.ENCOUNTER_COSTS, encounter, list[str]) or []
+            if key not in costs:
+                save(out.state, StateTable.ENCOUNTER_COSTS, encounter, [*costs, key])
 
     def _cancel(self, event: VisitCancelled, out: FlowOutput) -> None:
-        """Reverse the supply cost of a cancelled admission, line for line, on the cancel day."""
+        """Reverse the supply cost of a cancelled admission, line for line, on the cancel day.
+
+        A replay (or a second cancel) finds each reversal posted and sends it again, unchanged.
+        """
         if event.cancelled is not CancelledAction.ADMISSION or event.occurred_at is None:
             return
-        for key, journal in self._supply_journals.pop(encounter_key(event), {}).items():
+        book = LedgerBook(out.state)
+        keys = load(out.state, StateTable.ENCOUNTER_COSTS, encounter_key(event), list[str]) or []
+        for key in keys:
+            journal = book.journal(key)
+            if journal is None:
+                continue
             builder = JournalBuilder()
             for line in journal.lines:
                 builder.debit(line.segments, line.credit - line.debit, f"reversal: {line.memo}")
@@ -250,8 +261,6 @@ def build_cost_allocation(services: FlowServices) -> CostAllocationFlow:
         physicians=services.need(services.physicians, "physicians", name),
         crosswalk=services.need(services.crosswalk, "items", name),
         locations=services.need(services.locations, "locations", name),
-        calendar=PeriodCalendar(),
-        book=LedgerBook(),
         chart=services.chart,
         projects=services.projects,
         destination=services.erp_destination,

@@ -18,7 +18,8 @@ ProviderLevelAdjustment            provider-level adjustments   cash
 The payee is mapped to its legal entity by the optional ``payees`` service (any object with an
 ``entity(payee)`` method, e.g. the revenue side's ``PayeeEntities``). The journal's key is the
 event's own key (payer + trace number + claim + line + index), so the same
-835 received twice posts once.
+835 received twice posts once: the ledger (:class:`~careweave.erp.ledger.LedgerBook` over
+``out.state``) records each journal once, and a replay sends the journal recorded first.
 """
 
 from __future__ import annotations
@@ -103,14 +104,10 @@ class FinancePostingFlow(BaseFlow):
     def __init__(
         self,
         *,
-        calendar: PeriodCalendar,
-        book: LedgerBook,
         chart: ChartOfAccounts | None = None,
         payees: PayeeResolver | None = None,
         destination: str = "erp",
     ) -> None:
-        self.calendar = calendar
-        self.book = book
         self.chart = chart or ChartOfAccounts()
         self.payees = payees
         self.destination = destination
@@ -132,11 +129,17 @@ class FinancePostingFlow(BaseFlow):
         builder.credit(GlSegments(entity, cc, credit), amount, memo)
         key = f"journal:{event.idempotency_key}"
         day = remittance_day(event)
-        posting_day = self.calendar.posting_date(day, key)
-        if posting_day != day:
-            memo = f"{memo} (late: {day} is in a closed period)"
-        journal = builder.build(key, entity, posting_day, memo, currency=event.currency)
-        self.book.record(journal)
+        journal = LedgerBook(out.state).post(
+            builder,
+            key,
+            entity,
+            day,
+            memo,
+            calendar=PeriodCalendar(out.state),
+            currency=event.currency,
+        )
+        if journal is None:
+            return
         # Order matters within a claim (a reversal before its correction), not across a check's
         # thousands of claims, which post in parallel.
         claim = getattr(event, "claim_id", None)
@@ -148,8 +151,6 @@ class FinancePostingFlow(BaseFlow):
 def build_finance_posting(services: FlowServices) -> FinancePostingFlow:
     """The flow, with the optional chart of accounts and payee table."""
     return FinancePostingFlow(
-        calendar=PeriodCalendar(),
-        book=LedgerBook(),
         chart=services.chart,
         payees=services.payees,
         destination=services.erp_destination,

@@ -4,7 +4,10 @@ A close request is an inbound message like any other (``{"period": "2025-03", "r
 "controller"}`` on a channel of format ``erp-close-request``), so it is stored, traced and
 replayable, and its journals are engine effects: durable, retried and posted once (their keys are
 ``journal:unbilled-accrual:{entity}:{period}``). After the accrual is queued the period is closed:
-every later posting dated in it goes to the next open period, with the reason recorded.
+every later posting dated in it goes to the next open period, with the reason recorded. Balances,
+journals and the calendar are business state of the request's commit (``out.state``); the closed
+period keeps the keys of the journals its close posted, so a replayed close sends them again and
+posts nothing new.
 """
 
 from __future__ import annotations
@@ -63,7 +66,7 @@ def decode_close_request(envelope: Envelope) -> None:
 
 
 def close_request_step(config: ChannelConfig) -> Step:
-    """The decode-step factory the engine's ``DECODE_STEPS`` takes for close-request channels."""
+    """The decode-step factory of the ``erp-close-request`` format (in the default formats)."""
     return decode_close_request
 
 
@@ -76,13 +79,9 @@ class MonthEndCloseFlow(BaseFlow):
     def __init__(
         self,
         *,
-        calendar: PeriodCalendar,
-        book: LedgerBook,
         chart: ChartOfAccounts | None = None,
         destination: str = "erp",
     ) -> None:
-        self.calendar = calendar
-        self.book = book
         self.chart = chart or ChartOfAccounts()
         self.destination = destination
 
@@ -91,8 +90,19 @@ class MonthEndCloseFlow(BaseFlow):
         if not isinstance(event, PeriodCloseRequested):
             return
         period = Period.parse(event.period)
-        for journal in unbilled_accruals(self.book, period, self.chart, event.entities):
-            self.book.record(journal)
+        book, calendar = LedgerBook(out.state), PeriodCalendar(out.state)
+        if (closed := calendar.closed(period)) is not None:
+            journals = [j for key in closed.journals if (j := book.journal(key)) is not None]
+        else:
+            journals = unbilled_accruals(book, period, self.chart, event.entities)
+            for journal in journals:
+                book.record(journal)
+            calendar.close(
+                period,
+                requested_by=event.requested_by,
+                journals=[j.business_key for j in journals],
+            )
+        for journal in journals:
             out.send(
                 self.destination,
                 journal.business_key,
@@ -100,24 +110,11 @@ class MonthEndCloseFlow(BaseFlow):
                 ordering_key=f"gl:{journal.entity}",
                 content_type=JOURNAL,
             )
-        self.calendar.close(period)
-
-
-def install_close_format() -> None:
-    """Teach the engine the ``erp-close-request`` channel format (idempotent)."""
-    from careweave.engine.runtime import DECODE_STEPS
-
-    DECODE_STEPS.setdefault(CLOSE_REQUEST_FORMAT, close_request_step)
 
 
 def build_month_end_close(services: FlowServices) -> MonthEndCloseFlow:
     """The flow, with the optional chart of accounts."""
     return MonthEndCloseFlow(
-        calendar=PeriodCalendar(),
-        book=LedgerBook(),
         chart=services.chart,
         destination=services.erp_destination,
     )
-
-
-install_close_format()

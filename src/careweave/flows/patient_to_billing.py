@@ -12,8 +12,11 @@ message go on. A ``VisitCancelled`` credits every open charge of the visit; a
 Every routed line is recorded as a derived :class:`ChargeRouted` event with its charge lag, and a
 late charge (captured after the lag policy allows) is flagged on it.
 
-The ledger lives in the flow instance (one engine process): a restart forgets which charges it
-saw, so a duplicate sent across a restart reaches the platform, which refuses a repeated line key.
+The charge ledger (:class:`~careweave.revenue.ChargeBook`, per encounter) and the registrations
+(:class:`~careweave.flows.billing_encounters.BillingEncounters`) are business state in the store,
+read and changed inside the commit of the message: a duplicate or a credit is recognised after a
+restart and across processes sharing PostgreSQL, and a replay or re-delivery of a line gets its
+first outcome back (the same effect key), never a second position.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from careweave.engine.flow_api import FlowOutput
 from careweave.engine.records import NewCase
 from careweave.exceptions import ValidationError
 from careweave.flows.base import BaseFlow
+from careweave.flows.billing_encounters import BillingEncounters
 from careweave.flows.billing_references import BillingReferences, CoverageTable
 from careweave.flows.rcm_payloads import demographics, line_key, patient_id, rcm_charge_line
 from careweave.flows.services import FlowServices
@@ -53,7 +57,7 @@ from careweave.model.identity import PatientIdentity
 from careweave.model.revenue import ChargeLine, ClaimForm
 from careweave.revenue import (
     REVENUE_INTEGRITY_TEAM,
-    ChargeLedger,
+    ChargeBook,
     ChargeValidationConfig,
     ChargeValidator,
     Icd10CmCodeSet,
@@ -118,9 +122,6 @@ class PatientToBillingFlow(BaseFlow):
         self.validator = validator
         self.destination = destination
         self.clock = clock or SystemClock()
-        self._ledgers: dict[tuple[str, str], ChargeLedger] = {}
-        self._registered: set[str] = set()
-        self._diagnoses: dict[str, tuple[str, ...]] = {}
 
     def run(self, event: BusinessEvent, out: FlowOutput) -> None:
         """Route one charge, cancellation or discharge."""
@@ -165,7 +166,11 @@ class PatientToBillingFlow(BaseFlow):
         if (draft := validation_case(result)) is not None:
             out.park(_case(draft))
             return
-        outcome = self._ledger(line.encounter_id, event.transaction_code.code).record(line)
+        # One ledger per encounter and chargemaster item: two different items billed under one
+        # HCPCS code (two balloon sizes, C1725) are two charges, not a duplicate, and a credit
+        # reverses a charge of its own item.
+        book, item = ChargeBook(out.state), event.transaction_code.code
+        outcome = book.record(line, item)
         if (draft := ledger_case(outcome)) is not None:
             out.park(_case(draft))
             return
@@ -173,7 +178,8 @@ class PatientToBillingFlow(BaseFlow):
         if outcome.kind is LedgerOutcomeKind.CREDITED and outcome.original_line_id:
             reverses = line_key(line.encounter_id, outcome.original_line_id)
         elif outcome.kind is LedgerOutcomeKind.REDELIVERED and line.is_credit:
-            reverses = self._reversed(line, event.transaction_code.code)
+            original = book.reversed_by(line.encounter_id, item, line.line_id)
+            reverses = line_key(line.encounter_id, original) if original else ""
         self._register(event, line, out)
         unit_price = event.unit_amount.amount if event.unit_amount is not None else None
         self._send(
@@ -216,18 +222,6 @@ class PatientToBillingFlow(BaseFlow):
             ordering_npi=self.references.npi(event.ordering_provider),
         )
 
-    def _ledger(self, encounter_id: str, charge_code: str) -> ChargeLedger:
-        # One ledger per encounter and chargemaster item: two different items billed under one
-        # HCPCS code (two balloon sizes, C1725) are two charges, not a duplicate, and a credit
-        # reverses a charge of its own item.
-        return self._ledgers.setdefault((encounter_id, charge_code), ChargeLedger())
-
-    def _reversed(self, line: ChargeLine, charge_code: str) -> str:
-        for position in self._ledger(line.encounter_id, charge_code).positions():
-            if line.line_id in position.credited_by:
-                return line_key(line.encounter_id, position.line_id)
-        return ""
-
     def _send(self, line: RcmChargeLine, out: FlowOutput) -> None:
         out.send(
             self.destination,
@@ -239,12 +233,10 @@ class PatientToBillingFlow(BaseFlow):
 
     def _register(self, event: ClinicalEvent, line: ChargeLine, out: FlowOutput) -> None:
         encounter_id = line.encounter_id
-        diagnoses = self._diagnoses.get(encounter_id, ())
-        merged = diagnoses + tuple(d for d in line.diagnosis_codes if d not in diagnoses)
-        self._diagnoses[encounter_id] = merged
-        if encounter_id in self._registered:
+        encounters = BillingEncounters(out.state)
+        encounters.add_diagnoses(encounter_id, tuple(line.diagnosis_codes))
+        if not encounters.register(encounter_id):
             return
-        self._registered.add(encounter_id)
         billing = self.references.facility(event.encounter)
         final = billing is not None and billing.final_on_charge
         self._put(event, encounter_id, "final" if final else "open", None, out)
@@ -277,7 +269,7 @@ class PatientToBillingFlow(BaseFlow):
             entity=billing.entity if billing is not None else "",
             admitted=admitted,
             discharged=discharged,
-            diagnoses=self._diagnoses.get(encounter_id, ()),
+            diagnoses=BillingEncounters(out.state).get(encounter_id).diagnoses,
         )
         out.send(
             self.destination,
@@ -304,7 +296,7 @@ class PatientToBillingFlow(BaseFlow):
         when = when or event.occurred_at
         # A discharge registers the encounter too: a charge posted after it must not send an
         # "open" registration that would reopen the account.
-        self._registered.add(encounter_id)
+        BillingEncounters(out.state).register(encounter_id)
         self._put(event, encounter_id, "discharged", when.date() if when else None, out)
 
     def _cancel(self, event: VisitCancelled, out: FlowOutput) -> None:
@@ -313,20 +305,14 @@ class PatientToBillingFlow(BaseFlow):
             return
         if event.cancelled is CancelledAction.DISCHARGE:
             # A13: the patient is back in house; the account is open until the real discharge.
-            if encounter_id in self._registered:
+            if BillingEncounters(out.state).get(encounter_id).registered:
                 self._put(event, encounter_id, "reopened", None, out)
             return
         if event.cancelled is not CancelledAction.ADMISSION:
             return
         at = event.occurred_at or self.clock.now()
         pid = patient_id(event.patient)
-        credits = [
-            credit
-            for (encounter, _item), ledger in self._ledgers.items()
-            if encounter == encounter_id
-            for credit in ledger.cancel_encounter(encounter_id, at)
-        ]
-        for credit in credits:
+        for credit in ChargeBook(out.state).cancel_encounter(encounter_id, at):
             reverses = line_key(encounter_id, credit.reverses_line_id or "")
             self._send(rcm_charge_line(credit, pid, reverses=reverses), out)
 

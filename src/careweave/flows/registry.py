@@ -52,7 +52,9 @@ class FlowRegistry:
 
 def builtin_flows() -> FlowRegistry:
     """careweave's own flows (imported here, lazily: they pull in domain code)."""
+    from careweave.flows.claim_acknowledgments import build_claim_acknowledgments
     from careweave.flows.claim_rejections import build_claim_rejections
+    from careweave.flows.claim_submission import build_claim_submission
     from careweave.flows.cost_allocation import build_cost_allocation
     from careweave.flows.denial_to_adjustment import build_denial_to_adjustment
     from careweave.flows.finance_posting import build_finance_posting
@@ -71,5 +73,7 @@ def builtin_flows() -> FlowRegistry:
             "remittance-posting": build_remittance_posting,
             "denial-to-adjustment": build_denial_to_adjustment,
             "claim-rejections": build_claim_rejections,
+            "claim-submission": build_claim_submission,
+            "claim-acknowledgments": build_claim_acknowledgments,
         }
     )

@@ -10,6 +10,7 @@ a flow through ``FlowOutput.state``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
@@ -18,6 +19,7 @@ from careweave.exceptions import ConfigError
 
 if TYPE_CHECKING:
     from careweave.flows.billing_references import BillingReferences, CoverageTable
+    from careweave.flows.claims import ClaimsConfig
     from careweave.flows.finance_posting import PayeeResolver
     from careweave.masterdata.cost_centers import (
         ChartOfAccounts,
@@ -26,8 +28,10 @@ if TYPE_CHECKING:
         ProjectAllocations,
         StandardCostTable,
     )
+    from careweave.masterdata.entities import EntityDirectory
     from careweave.masterdata.items import ItemCrosswalk
     from careweave.masterdata.locations import LocationDirectory
+    from careweave.masterdata.payers import PayerDirectory
     from careweave.revenue.charge_rules import ChargeValidator
     from careweave.revenue.denial_work import AppealPolicy
 
@@ -44,6 +48,12 @@ class FlowServices:
     """EHR item codes, GTIN, UDI to ERP items (``[masterdata] items``, ``crosswalk``)."""
     locations: LocationDirectory | None = None
     """EHR locations to ERP inventory locations and cost centers, with par levels."""
+    opening_stock: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    """On hand per (ERP location, ERP item) before careweave moved anything (``on_hand.csv``).
+
+    Read-only: a position with no stored row starts from it (``careweave.erp.inventory``), so no
+    step writes stock outside the commit of a message.
+    """
     cost_centers: CostCenterMap | None = None
     """Entity and department to cost center."""
     standard_costs: StandardCostTable | None = None
@@ -60,6 +70,12 @@ class FlowServices:
     """Facilities' billing references: entity, claim form, NPIs, place of service."""
     coverage: CoverageTable | None = None
     """Patients' coverage (payer, member id) for claims."""
+    payers: PayerDirectory | None = None
+    """Payers (claim filing indicator) and their fee schedules (``[masterdata] payers``)."""
+    entities: EntityDirectory | None = None
+    """Legal entities and their billing provider identity (``[masterdata] entities``)."""
+    claims: ClaimsConfig | None = None
+    """Claim submission: submitter, receiver, X12 envelope ids, each entity's billing provider."""
     charge_validator: ChargeValidator | None = None
     """Charge validation rules and code sets (a default validator when None)."""
     appeal_policy: AppealPolicy | None = None
@@ -67,7 +83,10 @@ class FlowServices:
     erp_destination: str = "erp"
     """The destination the ERP flows send journals, movements, requisitions and POs to."""
     rcm_destination: str = "revenue-cycle"
-    """The destination patient-to-billing sends charges and encounters to."""
+    """The destination patient-to-billing sends charges and encounters to (and claim-submission
+    its billed notices)."""
+    clearinghouse_destination: str = "clearinghouse"
+    """The destination claim-submission queues its 837 files for (``http`` or ``file``)."""
 
     def need(self, value: T | None, name: str, flow: str) -> T:
         """``value``, or a ConfigError saying that ``flow`` needs master data ``name``."""

@@ -11,12 +11,18 @@ stocking location from where the care happened, then sends to the ERP destinatio
 
 A cancelled visit (ADT A11) returns every item issued for it. A code the crosswalk does not know
 parks the line on the supply-chain case ``item-miss:{code}``; the rest of the message goes on.
+
+Everything the flow remembers is business state of the message's transaction (``out.state``): the
+stock position (:class:`~careweave.erp.inventory.InventoryBook`, from the opening on-hand figures)
+and, per encounter, its procedure and the supplies issued (``ENCOUNTER_SUPPLIES``). A replay finds
+each movement and requisition already applied and sends the same requests again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import OrderedDict
+
+import msgspec
 
 from careweave.connectors.erp.destination import INVENTORY_TRANSACTION, PURCHASE_ORDER, REQUISITION
 from careweave.connectors.erp.models import (
@@ -28,7 +34,7 @@ from careweave.connectors.erp.models import (
 )
 from careweave.engine.flow_api import FlowOutput
 from careweave.engine.records import NewCase
-from careweave.erp.inventory import InventoryPosition
+from careweave.erp.inventory import InventoryBook, OpeningStock
 from careweave.erp.supply_match import SupplyMatch, match_supply
 from careweave.flows.base import BaseFlow
 from careweave.flows.services import FlowServices
@@ -41,9 +47,8 @@ from careweave.model.clinical import (
     ProcedureDocumented,
     VisitCancelled,
 )
+from careweave.model.state import BusinessState, StateTable, load, save
 from careweave.model.supplies import SupplyUsed
-
-_RECENT_PROCEDURES = 10_000
 
 
 def encounter_key(event: ClinicalEvent) -> str:
@@ -58,6 +63,22 @@ def patient_id(event: ClinicalEvent) -> str:
     return primary.value if primary else event.patient.key()
 
 
+class EncounterSupplies(msgspec.Struct, kw_only=True):
+    """What the flow knows of one encounter (``ENCOUNTER_SUPPLIES``)."""
+
+    procedure_code: str = ""
+    procedure_day: dt.date | None = None
+    """The procedure supply lines belong to when the sender anchors them to an FT1 only."""
+    issued: dict[str, InventoryTransactionRequest] = msgspec.field(default_factory=dict)
+    """Issues by supply line idempotency key, to return when the visit is cancelled."""
+
+
+def encounter_supplies(state: BusinessState, encounter: str) -> EncounterSupplies:
+    """The stored record of ``encounter`` (empty when the flow has not seen it)."""
+    found = load(state, StateTable.ENCOUNTER_SUPPLIES, encounter, EncounterSupplies)
+    return found or EncounterSupplies()
+
+
 class SupplyToReplenishFlow(BaseFlow):
     """Inventory movements, bill-only POs and requisitions for supplies used in care."""
 
@@ -68,36 +89,32 @@ class SupplyToReplenishFlow(BaseFlow):
         self,
         crosswalk: ItemCrosswalk,
         locations: LocationDirectory,
-        position: InventoryPosition,
+        opening: OpeningStock | None = None,
         *,
         destination: str = "erp",
     ) -> None:
         self.crosswalk = crosswalk
         self.locations = locations
-        self.position = position
+        self.opening = opening or {}
         self.destination = destination
-        # The procedure a supply line belongs to, when the sender anchors the line to an FT1 only.
-        self._procedures: OrderedDict[str, tuple[str, dt.date]] = OrderedDict()
-        self._issued: dict[str, dict[str, InventoryTransactionRequest]] = {}
 
     def run(self, event: BusinessEvent, out: FlowOutput) -> None:
         """React to a procedure (remembered), a supply line, or a cancelled visit."""
         if isinstance(event, ProcedureDocumented):
-            self._remember(event)
+            self._remember(event, out.state)
         elif isinstance(event, SupplyUsed):
             self._supply(event, out)
         elif isinstance(event, VisitCancelled):
             self._cancel(event, out)
 
-    def _remember(self, event: ProcedureDocumented) -> None:
+    def _remember(self, event: ProcedureDocumented, state: BusinessState) -> None:
         when = event.performed_at or event.occurred_at
         if when is None:
             return
         key = encounter_key(event)
-        self._procedures[key] = (event.code.code, when.date())
-        self._procedures.move_to_end(key)
-        while len(self._procedures) > _RECENT_PROCEDURES:
-            self._procedures.popitem(last=False)
+        record = encounter_supplies(state, key)
+        record.procedure_code, record.procedure_day = event.code.code, when.date()
+        save(state, StateTable.ENCOUNTER_SUPPLIES, key, record)
 
     def _supply(self, event: SupplyUsed, out: FlowOutput) -> None:
         match = match_supply(event, self.crosswalk, self.locations)
@@ -113,10 +130,14 @@ class SupplyToReplenishFlow(BaseFlow):
             content_type=INVENTORY_TRANSACTION,
         )
         if match.quantity > 0:
-            self._issued.setdefault(encounter_key(event), {})[event.idempotency_key] = request
+            key = encounter_key(event)
+            record = encounter_supplies(out.state, key)
+            record.issued[event.idempotency_key] = request
+            save(out.state, StateTable.ENCOUNTER_SUPPLIES, key, record)
             if match.item.consigned or event.consigned:
-                self._bill_only(event, match, out)
-        moved = self.position.apply(
+                self._bill_only(event, match, record, out)
+        book = InventoryBook(out.state, self.opening)
+        moved = book.apply(
             request.business_key,
             match.location.location_id,
             match.item.item_number,
@@ -126,7 +147,7 @@ class SupplyToReplenishFlow(BaseFlow):
         if par is not None and match.quantity > 0 and not (match.item.consigned or event.consigned):
             shortfall = par.shortfall(moved.on_hand_after + moved.on_order_after)
             if shortfall > 0:
-                self._requisition(event, match, shortfall, out)
+                self._requisition(event, match, shortfall, book, out)
 
     def _movement(self, event: SupplyUsed, match: SupplyMatch) -> InventoryTransactionRequest:
         return InventoryTransactionRequest(
@@ -140,10 +161,11 @@ class SupplyToReplenishFlow(BaseFlow):
             reference=f"{encounter_key(event)}/{event.line_id}",
         )
 
-    def _bill_only(self, event: SupplyUsed, match: SupplyMatch, out: FlowOutput) -> None:
-        procedure_code, procedure_day = self._procedures.get(
-            encounter_key(event), (event.procedure_id or "", match.day)
-        )
+    def _bill_only(
+        self, event: SupplyUsed, match: SupplyMatch, record: EncounterSupplies, out: FlowOutput
+    ) -> None:
+        procedure_code = record.procedure_code or event.procedure_id or ""
+        procedure_day = record.procedure_day or match.day
         item = match.item
         order = PurchaseOrderRequest(
             business_key=f"bill-only:{event.idempotency_key}",
@@ -167,7 +189,12 @@ class SupplyToReplenishFlow(BaseFlow):
         out.send(self.destination, order.business_key, order, content_type=PURCHASE_ORDER)
 
     def _requisition(
-        self, event: SupplyUsed, match: SupplyMatch, quantity: int, out: FlowOutput
+        self,
+        event: SupplyUsed,
+        match: SupplyMatch,
+        quantity: int,
+        book: InventoryBook,
+        out: FlowOutput,
     ) -> None:
         location, item = match.location.location_id, match.item.item_number
         request = RequisitionRequest(
@@ -177,13 +204,15 @@ class SupplyToReplenishFlow(BaseFlow):
             reason="par",
             reference=f"reorder point reached by {event.line_id}",
         )
-        self.position.order(request.business_key, location, item, quantity)
+        book.order(request.business_key, location, item, quantity)
         out.send(self.destination, request.business_key, request, content_type=REQUISITION)
 
     def _cancel(self, event: VisitCancelled, out: FlowOutput) -> None:
+        """Return every issue of a cancelled admission (again, with the same keys, on a replay)."""
         if event.cancelled is not CancelledAction.ADMISSION:
             return
-        for supply_key, issue in self._issued.pop(encounter_key(event), {}).items():
+        book = InventoryBook(out.state, self.opening)
+        for supply_key, issue in encounter_supplies(out.state, encounter_key(event)).issued.items():
             reversal = InventoryTransactionRequest(
                 business_key=f"inventory-reversal:{supply_key}",
                 transaction_type="return",
@@ -194,9 +223,7 @@ class SupplyToReplenishFlow(BaseFlow):
                 serial=issue.serial,
                 reference=f"visit cancelled: {issue.reference}",
             )
-            self.position.apply(
-                reversal.business_key, issue.location_id, issue.item_number, issue.quantity
-            )
+            book.apply(reversal.business_key, issue.location_id, issue.item_number, issue.quantity)
             out.send(
                 self.destination,
                 reversal.business_key,
@@ -207,11 +234,11 @@ class SupplyToReplenishFlow(BaseFlow):
 
 
 def build_supply_to_replenish(services: FlowServices) -> SupplyToReplenishFlow:
-    """The flow, from the item crosswalk and the location master."""
+    """The flow, from the item crosswalk, the location master and the opening stock."""
     name = SupplyToReplenishFlow.name
     return SupplyToReplenishFlow(
         services.need(services.crosswalk, "items", name),
         services.need(services.locations, "locations", name),
-        InventoryPosition(),
+        services.opening_stock,
         destination=services.erp_destination,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from careweave.engine.channel import Envelope, Step
@@ -43,23 +43,56 @@ def _fhir_clinical() -> Mapper:
     return map_fhir
 
 
-MAPPINGS: dict[str, Callable[[], Mapper]] = {
-    "hl7v2-clinical": _hl7v2_clinical,
-    "fhir-clinical": _fhir_clinical,
-    "x12-835-finance": _x12_835_finance,
-    "x12-claim-status": _x12_claim_status,
-    "x12-revenue": _x12_revenue,
-}
+MapperFactory = Callable[[], Mapper]
+"""Imports a mapping's module and gives its mapper (lazily: mappings pull in their codecs)."""
 
 
-def mapping_step(name: str) -> Step:
-    """A channel step that appends the named mapping's events to the envelope."""
-    try:
-        mapper = MAPPINGS[name]()
-    except KeyError:
-        raise ConfigError(f"unknown mapping {name!r}; known: {sorted(MAPPINGS)}") from None
+class MappingRegistry:
+    """Mapping factories by configuration name.
 
-    def step(envelope: Envelope) -> None:
-        envelope.events.extend(mapper(envelope.decoded))
+    An instance the composition root builds and hands on: nothing registers itself on import.
+    :func:`builtin_mappings` gives careweave's own; third-party packages add theirs through the
+    ``careweave.mappings`` entry-point group.
+    """
 
-    return step
+    def __init__(self, factories: Mapping[str, MapperFactory] | None = None) -> None:
+        self._factories: dict[str, MapperFactory] = dict(factories or {})
+
+    def register(self, name: str, factory: MapperFactory) -> None:
+        """Make a mapping available under ``name`` (a second use of a name fails)."""
+        if name in self._factories:
+            raise ConfigError(f"mapping {name!r} is registered twice")
+        self._factories[name] = factory
+
+    def names(self) -> list[str]:
+        """Every registered name, sorted."""
+        return sorted(self._factories)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._factories
+
+    def step(self, name: str) -> Step:
+        """A channel step that appends the named mapping's events to the envelope."""
+        try:
+            factory = self._factories[name]
+        except KeyError:
+            raise ConfigError(f"unknown mapping {name!r}; known: {self.names()}") from None
+        mapper = factory()
+
+        def step(envelope: Envelope) -> None:
+            envelope.events.extend(mapper(envelope.decoded))
+
+        return step
+
+
+def builtin_mappings() -> MappingRegistry:
+    """careweave's own mappings."""
+    return MappingRegistry(
+        {
+            "hl7v2-clinical": _hl7v2_clinical,
+            "fhir-clinical": _fhir_clinical,
+            "x12-835-finance": _x12_835_finance,
+            "x12-claim-status": _x12_claim_status,
+            "x12-revenue": _x12_revenue,
+        }
+    )

@@ -1,4 +1,5 @@
-"""Domain services (master data): item crosswalk, locations and par levels, cost centers."""
+"""Domain services (master data): item crosswalk, locations and par levels, cost centers, payers,
+legal entities. The settings' ``[masterdata]`` files load into them (:mod:`careweave.masterdata.files`)."""
 
 from careweave.masterdata.cost_centers import (
     ChartOfAccounts,
@@ -12,6 +13,7 @@ from careweave.masterdata.cost_centers import (
     StandardCostTable,
 )
 from careweave.masterdata.crosswalk_file import CrosswalkFile, format_crosswalk, parse_crosswalk
+from careweave.masterdata.entities import EntityDirectory, LegalEntity
 from careweave.masterdata.items import (
     CodeKind,
     CrosswalkEntry,
@@ -21,6 +23,7 @@ from careweave.masterdata.items import (
     Suggestion,
 )
 from careweave.masterdata.locations import InventoryLocation, LocationDirectory, ParLevel
+from careweave.masterdata.payers import FeeScheduleRate, Payer, PayerDirectory
 
 __all__ = [
     "ChartOfAccounts",
@@ -29,12 +32,17 @@ __all__ = [
     "CostCenterMap",
     "CrosswalkEntry",
     "CrosswalkFile",
+    "EntityDirectory",
+    "FeeScheduleRate",
     "InventoryLocation",
     "ItemCrosswalk",
     "ItemMatch",
+    "LegalEntity",
     "LocationDirectory",
     "MasterItem",
     "ParLevel",
+    "Payer",
+    "PayerDirectory",
     "PhysicianDirectory",
     "PhysicianGroup",
     "ProjectAllocation",

@@ -29,6 +29,10 @@ PHI_KEYS = frozenset(
 )
 REDACTED = "[redacted]"
 
+QUIET_LIBRARIES = ("httpx", "httpcore", "hpack", "uvicorn")
+"""Libraries that log at INFO per request or per server start (``HTTP Request: POST ...``): they
+log at WARNING and above, so that a careweave command shows careweave's own lines."""
+
 
 def redact_phi(
     _logger: Any, _method: str, event: MutableMapping[str, Any]
@@ -54,6 +58,8 @@ def configure_logging(level: str = "info", fmt: str = "console") -> None:
     """Set up structlog (and the standard library's logging) for a careweave process."""
     numeric = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
     logging.basicConfig(level=numeric, stream=_CurrentStderr(), format="%(message)s")
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(max(numeric, logging.WARNING))
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if fmt == "json"

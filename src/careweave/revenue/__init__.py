@@ -6,10 +6,12 @@
     result = validator.validate(charge_line_from_event(event, entity="RHS-HOSP1"))
     case = validation_case(result)              # None when the charge may be billed
     outcome = ledger.record(line)               # duplicates, credits netted, orphans held
+    outcome = ChargeBook(out.state).record(line, item)  # the same, kept in business state
     events = remittance_events(advice)          # a parsed 835 -> finance events, idempotent
     item = open_work_item(denied)               # a ClaimDenied -> a denial work item
 """
 
+from careweave.revenue.charge_book import ChargeBook, EncounterCharges, encounter_positions
 from careweave.revenue.charge_cases import (
     REVENUE_INTEGRITY_TEAM,
     ledger_case,
@@ -22,6 +24,7 @@ from careweave.revenue.charge_ledger import (
     ChargePosition,
     LedgerOutcome,
     LedgerOutcomeKind,
+    LedgerSnapshot,
     PositionStatus,
     charge_key,
     net_charges,
@@ -52,6 +55,7 @@ __all__ = [
     "DEFAULT_DENIAL_ROUTES",
     "REVENUE_INTEGRITY_TEAM",
     "AppealPolicy",
+    "ChargeBook",
     "ChargeLag",
     "ChargeLagPolicy",
     "ChargeLedger",
@@ -63,9 +67,11 @@ __all__ = [
     "DenialRoute",
     "DiagnosisCodeSet",
     "DiagnosisStatus",
+    "EncounterCharges",
     "Icd10CmCodeSet",
     "LedgerOutcome",
     "LedgerOutcomeKind",
+    "LedgerSnapshot",
     "NdcError",
     "PositionStatus",
     "age_days",
@@ -75,6 +81,7 @@ __all__ = [
     "charge_line_from_event",
     "classify_adjustment",
     "default_entity",
+    "encounter_positions",
     "is_appeal_overdue",
     "is_valid_npi",
     "ledger_case",

@@ -101,13 +101,37 @@ class LedgerOutcome(msgspec.Struct, frozen=True, kw_only=True):
     message: str = ""
 
 
-class ChargeLedger:
-    """Charges and credits of encounters, in the order they were captured."""
+class LedgerSnapshot(msgspec.Struct, frozen=True, kw_only=True):
+    """A ledger as business state keeps it: positions in capture order, credits and held lines."""
 
-    def __init__(self) -> None:
-        self._positions: dict[str, ChargePosition] = {}
-        self._credits: dict[str, LedgerOutcome] = {}
-        self._held: dict[str, LedgerOutcome] = {}
+    positions: tuple[ChargePosition, ...] = ()
+    credits: dict[str, LedgerOutcome] = msgspec.field(default_factory=dict)
+    """Credits netted, by line id (a re-delivered credit is recognised, not netted twice)."""
+    held: dict[str, LedgerOutcome] = msgspec.field(default_factory=dict)
+    """Lines refused or held as duplicates, by line id (a re-delivery gets the same outcome)."""
+
+
+class ChargeLedger:
+    """Charges and credits of encounters, in the order they were captured.
+
+    The netting rules are pure: a ledger starts from a :class:`LedgerSnapshot` (empty by default)
+    and :meth:`snapshot` gives back what to keep (``careweave.revenue.charge_book`` keeps it in
+    business state).
+    """
+
+    def __init__(self, snapshot: LedgerSnapshot | None = None) -> None:
+        start = snapshot or LedgerSnapshot()
+        self._positions: dict[str, ChargePosition] = {p.line_id: p for p in start.positions}
+        self._credits: dict[str, LedgerOutcome] = dict(start.credits)
+        self._held: dict[str, LedgerOutcome] = dict(start.held)
+
+    def snapshot(self) -> LedgerSnapshot:
+        """Everything the ledger recorded, to be stored and given back to a new ledger."""
+        return LedgerSnapshot(
+            positions=tuple(self._positions.values()),
+            credits=dict(self._credits),
+            held=dict(self._held),
+        )
 
     def record(self, line: ChargeLine) -> LedgerOutcome:
         """Record a charge or a credit; the outcome says whether it stands."""

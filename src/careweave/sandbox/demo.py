@@ -7,7 +7,8 @@ purchase orders and journals go to the simulated cloud ERP over its REST API (OA
 Charges go as JSON events to a recording endpoint standing in for the revenue-cycle platform, the
 raw messages to a file archive. Malformed messages are stored and answered AR; supplies whose EHR
 item code is missing from the crosswalk park on one supply-chain case per code. At the end the demo
-fixes the busiest case once and every transaction parked on it is replayed.
+fixes the busiest case once and every transaction parked on it is replayed, and compares careweave's
+stock positions (business state in its store) with the ERP's on-hand figures.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from careweave.app import build_engine
 from careweave.config import parse_settings
 from careweave.connectors.erp import ErpConfig, ErpConnector, ErpDestination
 from careweave.engine.records import EffectState, ExceptionCase, MessageQuery, MessageState
-from careweave.engine.runtime import Engine
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
 from careweave.erp.item_miss import fix_item_miss
+from careweave.erp.stored import stored_positions
 from careweave.sandbox.ehr import EhrScenarioConfig, generate_scenario, send_scenario
 from careweave.sandbox.erp import ErpSimulator, ErpSimulatorConfig, ErpSimulatorServer
 from careweave.sandbox.erp_books import SINCE, build_books, erp_item_number, seed_erp
@@ -111,18 +113,18 @@ async def run_demo(
             ErpConfig(
                 base_url=erp_server.base_url,
                 client_id=_ERP_CLIENT,
-                secret=_ERP_SECRET,
                 rate_limit=500.0,
                 rate_burst=50,
-            )
+            ),
+            secret=_ERP_SECRET,
         )
         store = SqliteStore(SqliteConfig(path=data_dir / "careweave.db"))
         await store.open()
-        engine = Engine(
+        engine = build_engine(
             parse_settings(_settings(data_dir, rcm.url)),
             store,
             middleware=[],
-            connectors={"erp": ErpDestination(connector)},
+            connector_overrides={"erp": ErpDestination(connector)},
             services=books.services(),
         )
         await engine.start()
@@ -167,9 +169,11 @@ async def run_demo(
         )
         dead = await store.list_effects(state=EffectState.DEAD, limit=10_000)
         open_cases = await store.list_cases()
+        moved = await stored_positions(store)
         await store.close()
 
     state = simulator.state
+    agree = all(state.on_hand(item, loc) == p.on_hand for (loc, item), p in moved.items())
     acks = collections.Counter(r.ack_code or "no answer" for r in results)
     table = Table(title="What happened", show_header=True)
     table.add_column("")
@@ -191,6 +195,12 @@ async def run_demo(
             sum(1 for p in state.purchase_orders() if p.bill_only),
         ),
         ("ERP replenishment requisitions", len(state.requisitions())),
+        (
+            "stock positions moved (careweave's = the ERP's)"
+            if agree
+            else "stock positions moved (SOME DIFFER FROM THE ERP)",
+            len(moved),
+        ),
         (
             "ERP journals (all balanced)"
             if all(

@@ -2,7 +2,8 @@
 
 Built from the scenario's own enterprise and catalog, so the flows and the ERP simulator agree on
 what exists; ``crosswalk_missing`` leaves codes out of the crosswalk (the ERP still knows the item
-under its own number, which is what makes a GTIN suggestion possible).
+under its own number, which is what makes a GTIN suggestion possible). Stock, ledger and periods
+are not here: they are business state in the engine's store (``careweave.erp.stored`` reads them).
 """
 
 from __future__ import annotations
@@ -11,9 +12,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from careweave.erp.inventory import InventoryPosition
-from careweave.erp.ledger import LedgerBook
-from careweave.erp.periods import PeriodCalendar
 from careweave.flows.services import FlowServices
 from careweave.masterdata import (
     CodeKind,
@@ -64,15 +62,15 @@ class ScenarioBooks:
     cost_centers: CostCenterMap
     physicians: PhysicianDirectory
     standard_costs: StandardCostTable
-    position: InventoryPosition
-    calendar: PeriodCalendar = field(default_factory=PeriodCalendar)
-    book: LedgerBook = field(default_factory=LedgerBook)
+    opening: dict[tuple[str, str], int] = field(default_factory=dict)
+    """Opening on hand per (location, item): what the ERP simulator is seeded with."""
 
     def services(self) -> FlowServices:
         """The domain services the ERP flows are built with."""
         return FlowServices(
             crosswalk=self.crosswalk,
             locations=self.locations,
+            opening_stock=self.opening,
             cost_centers=self.cost_centers,
             physicians=self.physicians,
             standard_costs=self.standard_costs,
@@ -165,7 +163,7 @@ def build_books(
         cost_centers=CostCenterMap(assignments),
         physicians=PhysicianDirectory(cardiologists),
         standard_costs=StandardCostTable(costs),
-        position=InventoryPosition(stock),
+        opening=stock,
     )
 
 

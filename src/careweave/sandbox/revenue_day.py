@@ -5,12 +5,15 @@ One process, the embedded SQLite store, real sockets everywhere:
 1. the EHR simulator sends a day of HL7 v2 over MLLP; the ``ehr`` channel maps it and runs
    patient-to-billing, whose effects go to the revenue-cycle platform simulator over HTTP
    (charges batched, encounters registered and discharged);
-2. a claim run bills the platform's ready accounts as 837P/837I files (control numbers persisted)
-   posted to the clearinghouse simulator, which answers 999 and 277CA and adjudicates;
+2. the platform's ready accounts come in as one claim-run message on the ``claims`` channel, whose
+   ``claim-submission`` flow registers the claims, takes control numbers and writes the 837P/837I
+   files in that message's commit; the ``clearinghouse`` destination's worker posts them to the
+   clearinghouse simulator (which answers 999 and 277CA and adjudicates), and billed notices go
+   to the platform;
 3. the simulated calendar moves on until every 835 is released; the 999, 277CA and 835 files come
-   back in on the ``clearinghouse`` channel (format x12), whose flows post every payment and
-   adjustment to the general ledger (a recording HTTP server stands in for the ERP), open denial
-   work items and claim rejection cases;
+   back in on the ``clearinghouse`` channel (format x12), whose flows link the answers to the claim
+   register, post every payment and adjustment to the general ledger (a recording HTTP server
+   stands in for the ERP), open denial work items and claim rejection cases;
 4. :func:`careweave.revenue.reconciliation.reconcile` checks the books.
 """
 
@@ -27,7 +30,8 @@ from pathlib import Path
 import httpx
 import msgspec
 
-from careweave.codecs.x12 import EnvelopeConfig, Organization, SqliteControlNumbers
+from careweave.app import build_engine
+from careweave.codecs.x12 import EnvelopeConfig, Organization
 from careweave.codecs.x12.document import read_document
 from careweave.config import parse_settings
 from careweave.connectors.rcm import (
@@ -37,13 +41,15 @@ from careweave.connectors.rcm import (
     RcmDestination,
     RcmDestinationConfig,
 )
-from careweave.engine.clock import ManualClock
+from careweave.engine.clock import ManualClock, SystemClock
 from careweave.engine.records import EffectState
 from careweave.engine.runtime import Engine
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
 from careweave.exceptions import CareweaveError
-from careweave.flows.claim_register import ClaimRegister
-from careweave.flows.claims import ClaimRun, ClaimRunResult, ClaimsConfig, HttpClaimSender
+from careweave.flows.claim_register import registered_claims
+from careweave.flows.claim_run_report import ClaimRunResult, claim_run_report
+from careweave.flows.claim_submission import CLAIM_RUN_CONTENT_TYPE, claim_run_request
+from careweave.flows.claims import ClaimsConfig
 from careweave.flows.remittance_posting import PayeeEntities
 from careweave.flows.services import FlowServices
 from careweave.mappings.x12_decode import X12_CONTENT_TYPE, X12Inbound
@@ -58,6 +64,7 @@ from careweave.model.finance import (
     RemittanceReceived,
     WriteOffPosted,
 )
+from careweave.model.state import StateTable
 from careweave.revenue.reconciliation import (
     ChargeFact,
     ClaimLineFact,
@@ -123,7 +130,7 @@ class RevenueDayResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _settings(data_dir: Path, gl_url: str) -> str:
+def _settings(data_dir: Path, gl_url: str, house_url: str) -> str:
     return f"""
 [engine]
 data_dir = "{data_dir}"
@@ -145,10 +152,22 @@ connector = {{ type = "null" }}
 worker = {{ concurrency = 64, batch_size = 512, poll_interval = 0.02 }}
 
 [[channels]]
+name = "claims"
+format = "claim-run"
+flows = ["claim-submission"]
+source = {{ type = "mllp", port = 0 }}
+
+[[channels.destinations]]
+name = "clearinghouse"
+payload = "none"
+connector = {{ type = "http", url = "{house_url}/837", timeout = 120.0 }}
+worker = {{ concurrency = 4, poll_interval = 0.02 }}
+
+[[channels]]
 name = "clearinghouse"
 format = "x12"
 mapping = "x12-revenue"
-flows = ["remittance-posting", "denial-to-adjustment", "claim-rejections"]
+flows = ["claim-acknowledgments", "remittance-posting", "denial-to-adjustment", "claim-rejections"]
 source = {{ type = "mllp", port = 0 }}
 
 [[channels.destinations]]
@@ -188,6 +207,25 @@ async def _fetch_files(base_url: str, kind: str) -> list[tuple[str, bytes]]:
         return found
 
 
+async def _bill_ready(engine: Engine, accounts: RcmAccountsClient, run_id: str) -> int:
+    """Send the platform's ready accounts in as a claim-run message; returns its message id.
+
+    Sent again after a kill, the same accounts are the same message (a duplicate); accounts the
+    register already billed are skipped by the flow: nothing is billed twice.
+    """
+    body, dedup_key = claim_run_request(await accounts.ready_accounts(), run_id)
+    result, processing = await engine.receive(
+        "claims",
+        body,
+        content_type=CLAIM_RUN_CONTENT_TYPE,
+        sender="revenue-cycle",
+        dedup_key=dedup_key,
+    )
+    if processing.error:
+        raise CareweaveError(f"claim run {run_id} is held in error: {processing.error}")
+    return result.message_id
+
+
 async def run_revenue_day(
     config: RevenueDayConfig, data_dir: Path, progress: Progress | None = None
 ) -> RevenueDayResult:
@@ -218,6 +256,12 @@ async def run_revenue_day(
         billing=billing_references(scenario),
         coverage=coverage_table(scenario),
         payees=payee_entities(scenario),
+        claims=ClaimsConfig(
+            submitter=Organization("RIVERBEND HEALTH", "RBH837", "BILLING OFFICE", "9205550100"),
+            receiver=Organization("CAREWEAVE CLEARINGHOUSE", "CWCLEARING"),
+            envelope=EnvelopeConfig(sender_id="RBH837", receiver_id="CWCLEARING"),
+            billing_providers=billing_providers(scenario),
+        ),
         clock=calendar,
     )
     with (
@@ -227,16 +271,17 @@ async def run_revenue_day(
         ) as house_server,
         RecordingHttpServer() as ledger,
     ):
-        settings = parse_settings(_settings(data_dir, ledger.url))
+        settings = parse_settings(_settings(data_dir, ledger.url, house_server.base_url))
         store = SqliteStore(SqliteConfig(path=data_dir / "careweave.db"))
         await store.open()
         rcm_connector = RcmDestination(RcmDestinationConfig(base_url=rcm_server.base_url))
-        engine = Engine(
+        engine = build_engine(
             settings,
             store,
-            middleware=[],
-            connectors={"revenue-cycle": rcm_connector},
             services=services,
+            connector_overrides={"revenue-cycle": rcm_connector},
+            middleware=[],
+            clock=SystemClock(),  # the simulated calendar is the flows' clock, not the workers'
         )
         await engine.start()
         try:
@@ -250,19 +295,10 @@ async def run_revenue_day(
             say(f"charges delivered to the RCM in {rcm_connector.batches_sent} batches")
 
             accounts = RcmAccountsClient(rcm_server.base_url)
-            sender = HttpClaimSender(house_server.base_url)
-            register = ClaimRegister(data_dir / "claims.db")
-            numbers = SqliteControlNumbers(data_dir / "x12-control.db")
-            claims_config = ClaimsConfig(
-                submitter=Organization(
-                    "RIVERBEND HEALTH", "RBH837", "BILLING OFFICE", "9205550100"
-                ),
-                receiver=Organization("CAREWEAVE CLEARINGHOUSE", "CWCLEARING"),
-                envelope=EnvelopeConfig(sender_id="RBH837", receiver_id="CWCLEARING"),
-                billing_providers=billing_providers(scenario),
-            )
-            run = ClaimRun(claims_config, accounts, sender, register, numbers, calendar)
-            claim_run = await run.bill_ready()
+            run_message = await _bill_ready(engine, accounts, f"{business_day:%Y-%m-%d}")
+            await _drain(engine, "clearinghouse", config.timeout)
+            await _drain(engine, "revenue-cycle", config.timeout)
+            claim_run = await claim_run_report(store, run_message)
             timings["claims_sent_s"] = time.perf_counter() - started
             say(f"claims_sent_s: {timings['claims_sent_s']:.1f}")
             say(f"claim run: {len(claim_run.files)} 837 files, {len(claim_run.problems)} problems")
@@ -270,8 +306,6 @@ async def run_revenue_day(
             calendar.advance(config.settle_days * 86400)
             for kind in ("999", "277", "835"):
                 for name, raw in await _fetch_files(house_server.base_url, kind):
-                    if kind != "835":
-                        run.link_responses(raw)
                     await engine.receive(
                         "clearinghouse",
                         raw,
@@ -285,7 +319,7 @@ async def run_revenue_day(
             timings["remittances_posted_s"] = time.perf_counter() - started
             say(f"remittances_posted_s: {timings['remittances_posted_s']:.1f}")
             report = await _reconcile(
-                store, register, accounts, house_server.base_url, ledger, payee_entities(scenario)
+                store, accounts, house_server.base_url, ledger, payee_entities(scenario)
             )
             cases = await store.list_cases(limit=1_000_000)
             dead = await store.list_effects(state=EffectState.DEAD, limit=10_000)
@@ -299,9 +333,6 @@ async def run_revenue_day(
                 timings=timings,
             )
             await accounts.close()
-            await sender.close()
-            register.close()
-            numbers.close()
         finally:
             await engine.stop()
             await rcm_connector.close()
@@ -311,7 +342,6 @@ async def run_revenue_day(
 
 async def _reconcile(
     store: SqliteStore,
-    register: ClaimRegister,
     accounts: RcmAccountsClient,
     house_url: str,
     ledger: RecordingHttpServer,
@@ -341,7 +371,7 @@ async def _reconcile(
             entity=claim.entity,
             encounter_id=claim.encounter_id,
         )
-        for claim in register.claims()
+        for claim in registered_claims(await store.state_rows(StateTable.CLAIMS))
         for line in claim.lines
     ]
     unbilled = [

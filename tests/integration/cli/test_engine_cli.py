@@ -9,11 +9,11 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from careweave.app import build_engine
 from careweave.cli import app
 from careweave.config import parse_settings
 from careweave.engine.clock import ManualClock
 from careweave.engine.records import EffectState, MessageQuery, MessageState
-from careweave.engine.runtime import Engine
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
 from careweave.testing import RecordedRequest, RecordingHttpServer
 from tests.integration.engine.helpers import adt, wait_for
@@ -46,7 +46,7 @@ async def _fill(config: Path, downstream: RecordingHttpServer, count: int) -> No
     settings = parse_settings(config.read_text())
     store = SqliteStore(SqliteConfig(path=Path(settings.engine.data_dir) / "careweave.db"))
     await store.open()
-    engine = Engine(settings, store, middleware=[])
+    engine = build_engine(settings, store, middleware=[])
     await engine.start()
     try:
         await engine.receive_hl7("adt", b"garbage, not HL7")
@@ -70,7 +70,7 @@ def test_check_names_the_problem(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text('[[channels]]\nname = "x"\nsource = { type = "mllp", port = "twenty" }\n')
     result = runner.invoke(app, ["check", "--config", str(bad)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a settings mistake
     assert "channels[0].source.port" in result.output
 
 
@@ -111,7 +111,7 @@ def test_inspect_dead_letters_and_replay(tmp_path: Path) -> None:
             settings = parse_settings(config.read_text())
             store = SqliteStore(SqliteConfig(path=Path(settings.engine.data_dir) / "careweave.db"))
             await store.open()
-            engine = Engine(settings, store, middleware=[])
+            engine = build_engine(settings, store, middleware=[])
             await engine.start(listen=False)
             try:
                 await wait_for(
@@ -140,7 +140,7 @@ def test_retention_prunes_content_and_keeps_lineage(tmp_path: Path) -> None:
             store = SqliteStore(SqliteConfig(path=Path(settings.engine.data_dir) / "careweave.db"))
             await store.open()
             clock = ManualClock(dt.datetime.now(dt.UTC))
-            engine = Engine(settings, store, middleware=[], clock=clock)
+            engine = build_engine(settings, store, middleware=[], clock=clock)
             try:
                 assert await engine.prune() == 0  # nothing is 30 days old yet
                 clock.advance(31 * 86400)

@@ -8,12 +8,13 @@ Adding the unit and resolving the case replays the parked messages, and the audi
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
+from careweave.app import build_engine, builtin_registries
 from careweave.config import parse_settings
 from careweave.connectors.mllp import MllpClient, ack_code
 from careweave.engine.records import CaseState, MessageState, NewCase
-from careweave.engine.runtime import Engine
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
 from careweave.flows import BaseFlow, FlowOutput
 from careweave.flows.registry import FlowRegistry
@@ -91,7 +92,9 @@ connector = {{ type = "http", url = "{bed_board.url}/beds" }}
         store = SqliteStore(SqliteConfig(path=tmp_path / "cw.db"))
         await store.open()
         flows = FlowRegistry({"test-bed-board": lambda _services: BedBoardFlow(units)})
-        engine = Engine(settings, store, flows=flows)
+        engine = build_engine(
+            settings, store, registries=replace(builtin_registries(), flows=flows)
+        )
         await engine.start()
         try:
             async with MllpClient("127.0.0.1", engine.listeners["adt"].port) as client:

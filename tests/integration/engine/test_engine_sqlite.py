@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from careweave.app import build_engine
 from careweave.codecs.hl7v2 import parse_message
 from careweave.connectors.mllp import MllpClient, ack_code
 from careweave.engine.records import EffectState, MessageQuery, MessageState
-from careweave.engine.runtime import Engine
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
 from careweave.testing import RecordingHttpServer
 from tests.integration.engine.helpers import adt, engine_settings, wait_for
@@ -19,7 +19,7 @@ async def test_messages_flow_through_and_duplicates_are_recognised(tmp_path: Pat
         settings = engine_settings(url=downstream.url)
         store = SqliteStore(SqliteConfig(path=tmp_path / "cw.db"))
         await store.open()
-        engine = Engine(settings, store)
+        engine = build_engine(settings, store)
         await engine.start()
         port = engine.listeners["adt"].port
         try:
@@ -50,7 +50,7 @@ async def test_unreadable_message_is_stored_and_rejected(tmp_path: Path) -> None
     with RecordingHttpServer() as downstream:
         store = SqliteStore(SqliteConfig(path=tmp_path / "cw.db"))
         await store.open()
-        engine = Engine(engine_settings(url=downstream.url), store)
+        engine = build_engine(engine_settings(url=downstream.url), store)
         await engine.start()
         try:
             async with MllpClient("127.0.0.1", engine.listeners["adt"].port) as client:

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 import structlog
 
+from careweave.app import build_engine
 from careweave.connectors.mllp import MllpClient, ack_code
 from careweave.engine.breaker import BreakerState
 from careweave.engine.records import EffectState
-from careweave.engine.runtime import Engine
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
 from careweave.testing import RecordedRequest, RecordingHttpServer
 from tests.integration.engine.helpers import adt, engine_settings, wait_for
@@ -52,7 +52,7 @@ async def test_outage_of_30_seconds_loses_nothing_and_keeps_order(tmp_path: Path
         settings = engine_settings(url=downstream.url, worker="worker = { concurrency = 8 }")
         store = SqliteStore(SqliteConfig(path=tmp_path / "cw.db"))
         await store.open()
-        engine = Engine(settings, store)
+        engine = build_engine(settings, store)
         with structlog.testing.capture_logs() as logs:
             await engine.start()
             try:
@@ -92,7 +92,7 @@ async def test_poison_message_is_dead_lettered_and_does_not_block(tmp_path: Path
     with RecordingHttpServer(respond=respond) as downstream:
         store = SqliteStore(SqliteConfig(path=tmp_path / "cw.db"))
         await store.open()
-        engine = Engine(engine_settings(url=downstream.url), store)
+        engine = build_engine(engine_settings(url=downstream.url), store)
         await engine.start()
         try:
             async with MllpClient("127.0.0.1", engine.listeners["adt"].port) as client:

@@ -64,11 +64,11 @@ def connector_for(
     settings: dict[str, Any] = {
         "base_url": server.base_url,
         "client_id": "careweave",
-        "secret": "careweave-secret",
         "api_version": version,
         "rate_limit": 20.0,
     } | overrides
-    return ErpConnector(ErpConfig(**settings))
+    secret = settings.pop("secret", "careweave-secret")
+    return ErpConnector(ErpConfig(**settings), secret=secret)
 
 
 def assert_each_posted_once(

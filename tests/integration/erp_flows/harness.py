@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from careweave.app import build_engine
 from careweave.config import parse_settings
 from careweave.connectors.erp import ErpConfig, ErpConnector, ErpDestination
 from careweave.engine.records import EffectState
@@ -78,18 +79,18 @@ async def erp_day(tmp_path: Path, books: ScenarioBooks) -> AsyncIterator[ErpDay]
             ErpConfig(
                 base_url=server.base_url,
                 client_id="careweave",
-                secret="careweave-secret",
                 rate_limit=2000.0,
                 rate_burst=100,
-            )
+            ),
+            secret="careweave-secret",
         )
         store = SqliteStore(SqliteConfig(path=tmp_path / "cw.db"))
         await store.open()
-        engine = Engine(
+        engine = build_engine(
             parse_settings(SETTINGS),
             store,
             middleware=[],
-            connectors={"erp": ErpDestination(connector)},
+            connector_overrides={"erp": ErpDestination(connector)},
             services=books.services(),
         )
         await engine.start(listen=False)

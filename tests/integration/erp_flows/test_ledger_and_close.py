@@ -13,9 +13,8 @@ from careweave.connectors.erp.models import GlSegments
 from careweave.engine.channel import Envelope
 from careweave.engine.records import NewMessage
 from careweave.erp.close import close_report, unbilled_accruals
-from careweave.erp.inventory import InventoryPosition
-from careweave.erp.ledger import JournalBuilder, LedgerBook, cents, ledger_lines
-from careweave.erp.periods import Period, PeriodCalendar
+from careweave.erp.ledger import JournalBuilder, LedgerBook, cents, ledger_lines, posted_journals
+from careweave.erp.periods import Period, PeriodCalendar, closed_periods
 from careweave.erp.reconciliation import RevenueCycleLine, reconcile
 from careweave.exceptions import MappingError, ValidationError
 from careweave.flows import FlowOutput
@@ -25,6 +24,7 @@ from careweave.flows.month_end_close import (
     decode_close_request,
 )
 from careweave.masterdata import ChartOfAccounts
+from careweave.model.state import InMemoryState, StateTable
 
 C = ChartOfAccounts()
 MARCH_3 = dt.date(2025, 3, 3)
@@ -53,17 +53,23 @@ def test_a_journal_must_balance_for_every_entity_it_touches() -> None:
     assert empty.empty
 
 
-def test_the_ledger_book_records_a_journal_once_and_sums_balances_through_a_date() -> None:
-    book = LedgerBook()
+def test_the_ledger_book_records_a_journal_once_and_sums_balances_through_a_period() -> None:
+    state = InMemoryState()
+    book = LedgerBook(state)
     march = revenue_journal("a", "RBH01", MARCH_3, "10").build("a", "RBH01", MARCH_3, "")
     april = revenue_journal("b", "RBH01", dt.date(2025, 4, 2), "5").build(
         "b", "RBH01", dt.date(2025, 4, 2), ""
     )
     assert book.record(march) and book.record(april)
     assert not book.record(march)
-    assert book.balance("RBH01", C.unbilled_ar, through=dt.date(2025, 3, 31)) == Decimal("10.00")
-    assert book.balance("RBH01", C.unbilled_ar, through=dt.date(2025, 4, 30)) == Decimal("15.00")
-    assert len(book.lines()) == 4 and book.entities() == ["RBH01"]
+    assert book.balance("RBH01", C.unbilled_ar, through=Period(2025, 2)) == 0
+    assert book.balance("RBH01", C.unbilled_ar, through=Period(2025, 3)) == Decimal("10.00")
+    assert book.balance("RBH01", C.unbilled_ar, through=Period(2025, 4)) == Decimal("15.00")
+    assert book.balance("RBH01", C.patient_revenue) == Decimal("-15.00")
+    assert book.balance("RBH01", C.unbilled_ar, currency="CAD") == 0
+    assert book.entities() == ["RBH01"]
+    stored = posted_journals(state.items(StateTable.LEDGER_JOURNALS))
+    assert [p.journal for p in stored] == [march, april]
 
 
 def test_periods_parse_roll_over_and_skip_every_closed_one() -> None:
@@ -71,18 +77,27 @@ def test_periods_parse_roll_over_and_skip_every_closed_one() -> None:
     assert Period(2024, 2).last_day == dt.date(2024, 2, 29)
     with pytest.raises(ValidationError, match="'2025-13' is not YYYY-MM"):
         Period.parse("2025-13")
-    calendar = PeriodCalendar([Period(2025, 3)])
-    assert calendar.posting_date(dt.date(2025, 2, 28), "j0") == dt.date(2025, 2, 28)
+    state = InMemoryState()
+    calendar = PeriodCalendar(state)
+    calendar.close(Period(2025, 3), requested_by="controller")
+    assert calendar.posting_date(dt.date(2025, 2, 28), "j0") == (dt.date(2025, 2, 28), None)
     calendar.close(Period(2025, 4))
-    assert calendar.posting_date(MARCH_3, "j1") == dt.date(2025, 5, 1)
-    assert [p.journal_key for p in calendar.late_postings()] == ["j1"]
-    assert calendar.closed_periods() == [Period(2025, 3), Period(2025, 4)]
+    day, late = calendar.posting_date(MARCH_3, "j1")
+    assert day == dt.date(2025, 5, 1)
+    assert late is not None and (late.journal_key, late.original_date) == ("j1", MARCH_3)
+    assert "2025-03 is closed; posted in 2025-05" in late.reason
+    # Closing twice keeps the first close's record.
+    assert calendar.close(Period(2025, 3), requested_by="someone else").requested_by == "controller"
+    closed = closed_periods(state.items(StateTable.PERIODS))
+    assert [c.period for c in closed] == ["2025-03", "2025-04"]
 
 
 def test_reconciliation_lists_unexplained_and_explained_breaks() -> None:
-    calendar = PeriodCalendar([Period(2025, 3)])
+    calendar = PeriodCalendar(InMemoryState())
+    calendar.close(Period(2025, 3))
     on_time = revenue_journal("a", "RBH01", MARCH_3, "100").build("a", "RBH01", MARCH_3, "")
-    late_day = calendar.posting_date(dt.date(2025, 3, 30), "late")
+    late_day, moved_out = calendar.posting_date(dt.date(2025, 3, 30), "late")
+    assert moved_out is not None
     late = revenue_journal("late", "LCH02", late_day, "40").build("late", "LCH02", late_day, "")
     rc = [
         RevenueCycleLine(entity="RBH01", day=MARCH_3, service_line="CARD", amount=Decimal("100")),
@@ -92,9 +107,7 @@ def test_reconciliation_lists_unexplained_and_explained_breaks() -> None:
         ),
     ]
     lines = ledger_lines(on_time) + ledger_lines(late)
-    result = reconcile(
-        rc, lines, revenue_account=C.patient_revenue, late_postings=calendar.late_postings()
-    )
+    result = reconcile(rc, lines, revenue_account=C.patient_revenue, late_postings=[moved_out])
     by_key = {(b.entity, b.day, b.service_line): b for b in result.breaks}
     missing = by_key[("RBH01", MARCH_3, "MED")]
     assert missing.explanation is None and missing.difference == Decimal("7")
@@ -106,12 +119,14 @@ def test_reconciliation_lists_unexplained_and_explained_breaks() -> None:
 
 
 def test_close_accrues_unbilled_revenue_locks_the_period_and_reports() -> None:
-    book, calendar = LedgerBook(), PeriodCalendar()
+    state = InMemoryState()
+    book, calendar = LedgerBook(state), PeriodCalendar(state)
     book.record(revenue_journal("a", "RBH01", MARCH_3, "250").build("a", "RBH01", MARCH_3, ""))
     book.record(revenue_journal("b", "LCH02", MARCH_3, "80").build("b", "LCH02", MARCH_3, ""))
-    flow = MonthEndCloseFlow(calendar=calendar, book=book)
-    out = FlowOutput()
-    flow.run(PeriodCloseRequested(idempotency_key="close:2025-03", period="2025-03"), out)
+    flow = MonthEndCloseFlow()
+    request = PeriodCloseRequested(idempotency_key="close:2025-03", period="2025-03")
+    out = FlowOutput(state=state)
+    flow.run(request, out)
     keys = sorted(e.idempotency_key for e in out.effects)
     assert keys == [
         "journal:unbilled-accrual:LCH02:2025-03",
@@ -120,14 +135,26 @@ def test_close_accrues_unbilled_revenue_locks_the_period_and_reports() -> None:
         "journal:unbilled-reversal:RBH01:2025-03",
     ]
     assert calendar.is_closed(Period(2025, 3))
-    posted = [j for j in book.journals() if j.entity == "RBH01" and "unbilled" in j.business_key]
-    assert [j.posting_date for j in posted] == [dt.date(2025, 3, 31), dt.date(2025, 4, 1)]
-    # Once accrued, the period has nothing left to accrue: a replayed close posts nothing new.
+    closed = calendar.closed(Period(2025, 3))
+    assert closed is not None and sorted(closed.journals) == keys
+    posted = [
+        book.journal(f"journal:unbilled-{kind}:RBH01:2025-03") for kind in ("accrual", "reversal")
+    ]
+    assert [j.posting_date for j in posted if j] == [dt.date(2025, 3, 31), dt.date(2025, 4, 1)]
+    # Once accrued, the period has nothing left to accrue: a replayed close posts nothing new and
+    # sends the first close's journals again.
     assert unbilled_accruals(book, Period(2025, 3), C, ["RBH01"]) == []
-    assert book.balance("RBH01", C.accrued_unbilled, through=dt.date(2025, 3, 31)) == 250
-    assert book.balance("RBH01", C.accrued_unbilled, through=dt.date(2025, 4, 1)) == 0
-    calendar.posting_date(dt.date(2025, 3, 31), "late-1")
-    report = close_report(book, Period(2025, 3), C, late_postings=calendar.late_postings())
+    before = dict(state.rows)
+    again = FlowOutput(state=state)
+    flow.run(request, again)
+    assert again.effects == out.effects and state.rows == before
+    assert book.balance("RBH01", C.accrued_unbilled, through=Period(2025, 3)) == 250
+    assert book.balance("RBH01", C.accrued_unbilled, through=Period(2025, 4)) == 0
+    late = revenue_journal("late-1", "RBH01", MARCH_3, "5")
+    assert book.post(late, "late-1", "RBH01", dt.date(2025, 3, 31), "late", calendar=calendar)
+    report = close_report(
+        posted_journals(state.items(StateTable.LEDGER_JOURNALS)), Period(2025, 3), C
+    )
     rows = list(csv.DictReader(io.StringIO(report.to_csv())))
     entity_rows = {r["entity"]: r for r in rows if r["section"] == "entity"}
     assert entity_rows["RBH01"]["amount"] == "250.00"
@@ -158,14 +185,3 @@ def test_a_close_request_decodes_into_an_event_and_a_bad_one_is_named() -> None:
         decode_close_request(envelope(b'{"when": 1}'))
     with pytest.raises(ValidationError, match="not YYYY-MM"):
         decode_close_request(envelope(b'{"period": "March"}'))
-
-
-def test_inventory_position_applies_each_movement_once_and_tracks_orders() -> None:
-    position = InventoryPosition({("L", "I"): 5})
-    first = position.apply("k1", "L", "I", -2)
-    assert position.apply("k1", "L", "I", -2) == first
-    assert position.on_hand("L", "I") == 3
-    assert position.order("r1", "L", "I", 4) and not position.order("r1", "L", "I", 4)
-    assert position.on_order("L", "I") == 4
-    position.apply("receipt:po1", "L", "I", 4)
-    assert (position.on_hand("L", "I"), position.on_order("L", "I")) == (7, 0)

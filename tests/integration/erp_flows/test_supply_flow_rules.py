@@ -1,4 +1,8 @@
-"""Supply to replenish, one event at a time (no engine): movements, bill-only POs, par, reversals."""
+"""Supply to replenish, one event at a time (no engine): movements, bill-only POs, par, reversals.
+
+The business state is an :class:`InMemoryState` shared by the events of a test, as the store's
+committed state is shared by the messages of a day.
+"""
 
 from __future__ import annotations
 
@@ -14,12 +18,14 @@ from careweave.connectors.erp.models import (
     PurchaseOrderRequest,
     RequisitionRequest,
 )
-from careweave.erp.inventory import InventoryPosition
+from careweave.erp.inventory import InventoryBook
 from careweave.exceptions import ValidationError
 from careweave.flows import FlowOutput
 from careweave.flows.supply_to_replenish import SupplyToReplenishFlow
+from careweave.model.base import BusinessEvent
 from careweave.model.care import Code, Encounter, Location
 from careweave.model.clinical import CancelledAction, ProcedureDocumented, VisitCancelled
+from careweave.model.state import InMemoryState
 from tests.unit.masterdata.factories import (
     CATH_LAB,
     PACER,
@@ -33,10 +39,27 @@ from tests.unit.masterdata.factories import (
 LOC = CATH_LAB.location_id
 
 
-def flow(on_hand: int = 10) -> SupplyToReplenishFlow:
-    xw = crosswalk(ehr_entry("CV10421", STENT.item_number), ehr_entry("CV10491", PACER.item_number))
-    stock = {(LOC, STENT.item_number): on_hand, (LOC, PACER.item_number): on_hand}
-    return SupplyToReplenishFlow(xw, directory(par=10, reorder_point=8), InventoryPosition(stock))
+class Flow:
+    """The flow over one business state, with the stock position it keeps there."""
+
+    def __init__(self, on_hand: int) -> None:
+        xw = crosswalk(
+            ehr_entry("CV10421", STENT.item_number), ehr_entry("CV10491", PACER.item_number)
+        )
+        self.stock = {(LOC, STENT.item_number): on_hand, (LOC, PACER.item_number): on_hand}
+        self.flow = SupplyToReplenishFlow(xw, directory(par=10, reorder_point=8), self.stock)
+        self.state = InMemoryState()
+        self.position = InventoryBook(self.state, self.stock)
+
+    def run(self, event: BusinessEvent, out: FlowOutput | None = None) -> FlowOutput:
+        out = FlowOutput() if out is None else out
+        out.state = self.state
+        self.flow.run(event, out)
+        return out
+
+
+def flow(on_hand: int = 10) -> Flow:
+    return Flow(on_hand)
 
 
 def decoded(out: FlowOutput, content_type: str, kind: type) -> list:  # type: ignore[type-arg]
@@ -78,7 +101,9 @@ def test_a_replay_sends_the_same_keys_and_does_not_move_stock_twice() -> None:
     f.run(supply(), again)
     assert [e.idempotency_key for e in first.effects] == [e.idempotency_key for e in again.effects]
     assert first.effects == again.effects
+    assert REQUISITION in {e.content_type for e in first.effects}  # 8: the reorder point
     assert f.position.on_hand(LOC, STENT.item_number) == 8
+    assert f.position.on_order(LOC, STENT.item_number) == 2  # ordered once, not twice
 
 
 def test_a_consigned_implant_raises_a_bill_only_line_for_its_case() -> None:
@@ -124,6 +149,10 @@ def test_a_credited_line_returns_stock_and_a_cancelled_visit_returns_its_issues(
     (reversal,) = decoded(cancelled, INVENTORY_TRANSACTION, InventoryTransactionRequest)
     assert (reversal.transaction_type, reversal.quantity) == ("return", 2)
     assert reversal.business_key == "inventory-reversal:s:2"
+    assert f.position.on_hand(LOC, STENT.item_number) == 11
+    # A replayed cancellation sends the same return again and does not return the stock twice.
+    again = f.run(event)
+    assert again.effects == cancelled.effects
     assert f.position.on_hand(LOC, STENT.item_number) == 11
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from careweave.app import build_engine
 from careweave.config import parse_settings
 from careweave.engine.runtime import Engine
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
@@ -95,7 +96,7 @@ async def engines(tmp_path: Path) -> AsyncIterator[Callable[[str], Awaitable[Eng
         settings = parse_settings(f'[engine]\ndata_dir = "{tmp_path}"\n{toml}')
         store = SqliteStore(SqliteConfig(path=tmp_path / f"careweave-{len(running)}.db"))
         await store.open()
-        engine = Engine(settings, store)
+        engine = build_engine(settings, store)
         await engine.start(deliver=False)
         running.append((engine, store))
         return engine

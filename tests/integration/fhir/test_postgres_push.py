@@ -10,9 +10,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from careweave.app import build_engine
 from careweave.config import parse_settings
 from careweave.engine.records import MessageQuery, MessageState
-from careweave.engine.runtime import Engine
 from careweave.engine.store.postgres import PostgresConfig, PostgresStore
 from careweave.sandbox.ehr_fhir import cardiology_case
 from tests.integration.fhir.conftest import fhir_channel_toml, fhir_url
@@ -23,7 +23,7 @@ async def test_retried_transaction_on_postgres(postgres_url):
     schema = f"cw_fhir_{uuid.uuid4().hex[:10]}"
     store = PostgresStore(PostgresConfig(url=postgres_url, schema=schema))
     await store.open()
-    engine = Engine(parse_settings(fhir_channel_toml()), store)
+    engine = build_engine(parse_settings(fhir_channel_toml()), store)
     await engine.start(deliver=False)
     entries = [
         {"resource": r, "request": {"method": "POST", "url": r["resourceType"]}}

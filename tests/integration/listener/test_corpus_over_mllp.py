@@ -9,9 +9,9 @@ from pathlib import Path
 
 import hl7.client
 
+from careweave.app import build_engine
 from careweave.codecs.hl7v2 import is_enhanced_mode, parse_batch, parse_message
 from careweave.engine.records import MessageQuery
-from careweave.engine.runtime import Engine
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
 from careweave.testing import RecordingHttpServer
 from tests.integration.engine.helpers import engine_settings
@@ -48,7 +48,7 @@ async def test_python_hl7_client_gets_a_correct_ack_for_every_corpus_message(
     with RecordingHttpServer() as downstream:
         store = SqliteStore(SqliteConfig(path=tmp_path / "cw.db", synchronous="NORMAL"))
         await store.open()
-        engine = Engine(engine_settings(url=downstream.url), store, middleware=[])
+        engine = build_engine(engine_settings(url=downstream.url), store, middleware=[])
         await engine.start(deliver=False)
         try:
             acks = await asyncio.to_thread(_send_all, engine.listeners["adt"].port, messages)

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from careweave.app import build_engine
 from careweave.config import parse_settings
 from careweave.engine.records import CaseState, ExceptionCase, MessageState
-from careweave.engine.runtime import Engine
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
 from careweave.mappings.x12_decode import X12_CONTENT_TYPE
 from tests.conftest import corpus_path
@@ -31,7 +31,7 @@ async def receive_all(
 ) -> tuple[list[MessageState], list[ExceptionCase]]:
     store = SqliteStore(SqliteConfig(path=tmp_path / "cw.db"))
     await store.open()
-    engine = Engine(parse_settings(SETTINGS), store, middleware=[])
+    engine = build_engine(parse_settings(SETTINGS), store, middleware=[])
     states = []
     for n, raw in enumerate(files):
         _result, processing = await engine.receive(

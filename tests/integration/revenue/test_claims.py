@@ -1,8 +1,9 @@
-"""The RCM connector against the platform simulator, and a claim run against the clearinghouse.
+"""The RCM connector against the platform simulator, and a claim run through the engine.
 
-Charges delivered together travel in one batch and each effect gets its own line's answer; a claim
-run bills each ready account once (837 files pyx12 accepts, control numbers persisted, every line
-registered once), and the 999/277CA answers are linked back to the claims.
+Charges delivered together travel in one batch and each effect gets its own line's answer. A claim
+run is a message: killed after its commit and before delivery, it is delivered once after the
+restart (an 837 pyx12 accepts); sent again or replayed, it registers, numbers and bills nothing
+twice; the 999/277CA answers that come back are linked to the claims in the register.
 """
 
 from __future__ import annotations
@@ -15,13 +16,9 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from careweave.codecs.x12 import (
-    Address,
-    BillingProvider,
-    EnvelopeConfig,
-    Organization,
-    SqliteControlNumbers,
-)
+from careweave.app import build_engine
+from careweave.codecs.x12 import Address, BillingProvider, EnvelopeConfig, Organization
+from careweave.config import parse_settings
 from careweave.connectors.rcm import (
     CHARGE_CONTENT_TYPE,
     ENCOUNTER_CONTENT_TYPE,
@@ -35,10 +32,22 @@ from careweave.connectors.rcm import (
     RcmPatient,
 )
 from careweave.engine.clock import ManualClock
-from careweave.engine.records import Effect, EffectState
-from careweave.exceptions import PermanentDeliveryError, ValidationError
-from careweave.flows.claim_register import ClaimRegister, RegisteredClaim, RegisteredLine
-from careweave.flows.claims import ClaimRun, ClaimsConfig, DropDirClaimSender, claim_id_for
+from careweave.engine.records import (
+    Effect,
+    EffectState,
+    IngestResult,
+    MessageState,
+    Processing,
+)
+from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
+from careweave.exceptions import PermanentDeliveryError
+from careweave.flows.claim_register import registered_claims
+from careweave.flows.claim_run_report import claim_run_report
+from careweave.flows.claim_submission import CLAIM_RUN_CONTENT_TYPE, claim_run_request
+from careweave.flows.claims import ClaimsConfig, claim_id_for
+from careweave.flows.services import FlowServices
+from careweave.mappings.x12_decode import X12_CONTENT_TYPE
+from careweave.model.state import StateTable
 from careweave.sandbox.clearinghouse import Clearinghouse, ClearinghouseConfig
 from careweave.sandbox.rcm import RcmSimulator
 from careweave.sandbox.serving import SimulatorServer
@@ -121,81 +130,192 @@ async def test_an_unknown_effect_kind_is_refused_permanently(rcm) -> None:
         await destination.close()
 
 
-async def test_a_claim_run_bills_each_ready_account_once_and_links_its_answers(
+SETTINGS = """
+[[channels]]
+name = "claims"
+format = "claim-run"
+flows = ["claim-submission"]
+source = {{ type = "mllp", port = 0 }}
+
+[[channels.destinations]]
+name = "clearinghouse"
+payload = "none"
+connector = {{ type = "file", directory = "{drop}", suffix = ".x12" }}
+worker = {{ poll_interval = 0.02 }}
+
+[[channels.destinations]]
+name = "revenue-cycle"
+payload = "none"
+connector = {{ type = "null" }}
+worker = {{ poll_interval = 0.02 }}
+
+[[channels]]
+name = "clearinghouse"
+format = "x12"
+mapping = "x12-claim-status"
+flows = ["claim-acknowledgments", "claim-rejections"]
+source = {{ type = "mllp", port = 0 }}
+"""
+
+CLAIMS_CONFIG = ClaimsConfig(
+    submitter=Organization("RIVERBEND HEALTH", "RBH837", "BILLING", "9205550100"),
+    receiver=Organization("CAREWEAVE CLEARINGHOUSE", "CWCLEARING"),
+    envelope=EnvelopeConfig(sender_id="RBH837", receiver_id="CWCLEARING"),
+    billing_providers={
+        "RBPG04": BillingProvider(
+            "RIVERBEND PHYSICIAN GROUP", "1234567893", "391234567",
+            Address("100 RIVERBEND PKWY", "RIVERBEND", "WI", "549010001"),
+        )
+    },
+)  # fmt: skip
+ENCOUNTERS = ["RBPG|900001", "RBPG|900002"]
+
+
+async def ready_encounters(url: str) -> None:
+    """Two discharged encounters with two charges each at the platform: two ready accounts."""
+    destination = RcmDestination(RcmDestinationConfig(base_url=url))
+    try:
+        for n, encounter_id in enumerate(ENCOUNTERS, start=1):
+            await destination.deliver(
+                effect(10 + n, encounter(encounter_id), ENCOUNTER_CONTENT_TYPE)
+            )
+            await destination.deliver(effect(20 + n, charge(n, encounter_id), CHARGE_CONTENT_TYPE))
+            await destination.deliver(
+                effect(30 + n, charge(n + 10, encounter_id, "93000"), CHARGE_CONTENT_TYPE)
+            )
+    finally:
+        await destination.close()
+
+
+class Process:
+    """One engine process over the store file (a new one is a restart)."""
+
+    def __init__(self, tmp_path: Path, rcm_url: str) -> None:
+        settings = parse_settings(SETTINGS.format(drop=tmp_path / "in"))
+        self.store = SqliteStore(SqliteConfig(path=tmp_path / "careweave.db"))
+        self.engine = build_engine(
+            settings,
+            self.store,
+            services=FlowServices(claims=CLAIMS_CONFIG, clock=ManualClock(NOW)),
+            connector_overrides={
+                "revenue-cycle": RcmDestination(RcmDestinationConfig(base_url=rcm_url))
+            },
+            middleware=[],
+        )
+
+    async def run(self, body: bytes, dedup_key: str) -> tuple[IngestResult, Processing]:
+        return await self.engine.receive(
+            "claims", body, content_type=CLAIM_RUN_CONTENT_TYPE, dedup_key=dedup_key
+        )
+
+    async def drained(self, destination: str) -> None:
+        async def open_effects() -> int:
+            found = await self.store.list_effects(destination=destination, limit=100)
+            return sum(e.state in (EffectState.PENDING, EffectState.IN_FLIGHT) for e in found)
+
+        deadline = asyncio.get_running_loop().time() + 20
+        while await open_effects():
+            assert asyncio.get_running_loop().time() < deadline, f"{destination} not drained"
+            await asyncio.sleep(0.02)
+
+    async def state(self) -> list[tuple[str, bytes]]:
+        tables = (StateTable.CLAIMS, StateTable.CLAIM_LINES, StateTable.CONTROL_NUMBERS)
+        return [row for table in tables for row in await self.store.state_rows(table)]
+
+    async def stop(self) -> None:
+        await self.engine.stop()
+        await self.store.close()
+
+
+async def test_a_claim_run_killed_between_commit_and_delivery_sends_its_837_once(
     rcm, tmp_path: Path
 ) -> None:
-    _simulator, url = rcm
-    destination = RcmDestination(RcmDestinationConfig(base_url=url))
-    encounters = ["RBPG|900001", "RBPG|900002"]
-    for n, encounter_id in enumerate(encounters, start=1):
-        await destination.deliver(effect(10 + n, encounter(encounter_id), ENCOUNTER_CONTENT_TYPE))
-        await destination.deliver(effect(20 + n, charge(n, encounter_id), CHARGE_CONTENT_TYPE))
-        await destination.deliver(
-            effect(30 + n, charge(n + 10, encounter_id, "93000"), CHARGE_CONTENT_TYPE)
-        )
-    await destination.close()
-    clock = ManualClock(NOW)
+    simulator, url = rcm
+    await ready_encounters(url)
     house = Clearinghouse(
-        ClearinghouseConfig(inbound=tmp_path / "in", outbound=tmp_path / "out"), clock=clock.now
+        ClearinghouseConfig(inbound=tmp_path / "in", outbound=tmp_path / "out"),
+        clock=ManualClock(NOW).now,
     )
-    config = ClaimsConfig(
-        submitter=Organization("RIVERBEND HEALTH", "RBH837", "BILLING", "9205550100"),
-        receiver=Organization("CAREWEAVE CLEARINGHOUSE", "CWCLEARING"),
-        envelope=EnvelopeConfig(sender_id="RBH837", receiver_id="CWCLEARING"),
-        billing_providers={
-            "RBPG04": BillingProvider(
-                "RIVERBEND PHYSICIAN GROUP", "1234567893", "391234567",
-                Address("100 RIVERBEND PKWY", "RIVERBEND", "WI", "549010001"),
-            )
-        },
-    )  # fmt: skip
     accounts = RcmAccountsClient(url)
-    register = ClaimRegister(tmp_path / "claims.db")
-    numbers = SqliteControlNumbers(tmp_path / "control.db")
-    run = ClaimRun(config, accounts, DropDirClaimSender(tmp_path / "in"), register, numbers, clock)
     try:
-        first = await run.bill_ready()
-        [submitted] = first.files
-        assert first.problems == ()
-        assert submitted.claims == 2 and submitted.lines == 4
-        assert submitted.total == Decimal("740.00")
-        assert "NM1*IL*1*MULLER*ZOE" in submitted.text  # X12 carries the unaccented name
-        path = tmp_path / "sent.x12"
-        path.write_text(submitted.text)
-        assert pyx12_errors(path) == []
-        # Billed accounts are no longer ready: a second run bills nothing.
-        assert (await run.bill_ready()).files == ()
-        claims = register.claims()
-        assert [c.claim_id for c in claims] == [claim_id_for(e) for e in encounters]
-        assert sorted(register.line_keys()) == sorted(
-            f"{e}/{n}/1" for i, e in enumerate(encounters, start=1) for n in (i, i + 10)
-        )
-        # A line can only be on one claim.
-        with pytest.raises(ValidationError, match="refused"):
-            register.record(
-                [
-                    RegisteredClaim(
-                        claim_id="OTHER", account_id="A", encounter_id="E", entity="RBPG04",
-                        kind="professional", payer_id="60054", total=Decimal("185.00"),
-                        file_name="x", link_key="1/1",
-                        lines=(RegisteredLine(line_number=1, line_key=claims[0].lines[0].line_key,
-                                              procedure_code="99214", amount=Decimal("185.00")),),
-                    )
-                ]
-            )  # fmt: skip
-        # The clearinghouse picks the file up from its drop directory and answers.
+        ready = await accounts.ready_accounts()
+        body, key = claim_run_request(ready, "2025-03-06")
+
+        # The run commits (claims registered, control numbers taken, 837 queued); the process
+        # dies before its workers deliver anything.
+        first = Process(tmp_path, url)
+        await first.store.open()
+        await first.engine.start(listen=False, deliver=False)
+        committed, processing = await first.run(body, key)
+        assert processing.state is MessageState.PROCESSED
+        queued = await first.store.list_effects(destination="clearinghouse")
+        assert [(e.idempotency_key, e.state) for e in queued] == [
+            ("837:RBH837:000000001", EffectState.PENDING)
+        ]
+        registered = await first.state()
+        await first.stop()
+        assert not list((tmp_path / "in").glob("*.x12"))
+        assert len(await accounts.ready_accounts()) == 2, "the platform was not told either"
+
+        # Restarted, the caller sends the ready accounts again (it cannot know the run
+        # committed): the same accounts are the same message; under another name they are
+        # processed and bill nothing twice.
+        second = Process(tmp_path, url)
+        await second.store.open()
+        again_body, again_key = claim_run_request(await accounts.ready_accounts(), "retry")
+        again, _ = await second.run(again_body, again_key)
+        assert again.duplicate and again.message_id == committed.message_id
+        renamed, processing = await second.run(again_body, "claim-run:operator-resend")
+        assert not renamed.duplicate and processing.effects == ()
+        assert [e.event_type for e in processing.events] == [
+            "ClaimRunRequested",
+            "ClaimsAlreadySubmitted",
+        ]
+        assert await second.state() == registered
+        # A replay of the run re-runs its flow: nothing new is queued, numbered or registered.
+        assert await second.engine.replay_message(committed.message_id, reason="test") == 0
+        assert await second.state() == registered
+
+        # The workers start: the queued 837 and billed notices are delivered, once.
+        await second.engine.start(listen=False)
+        await second.drained("clearinghouse")
+        await second.drained("revenue-cycle")
         [receipt] = house.poll()
-        assert receipt.claims_accepted == 2
-        links = [run.link_responses(house.read(f.kind, f.name) or "") for f in house.files("999")]
-        links += [run.link_responses(house.read(f.kind, f.name) or "") for f in house.files("277")]
-        assert sum(link.transactions_answered for link in links) == 2
-        assert sum(link.claims_answered for link in links) == 2
-        assert {c.status for c in register.claims()} == {"acknowledged"}
-        # Control numbers are persisted: a new source over the same file continues after them.
-        numbers.close()
-        reopened = SqliteControlNumbers(tmp_path / "control.db")
-        assert reopened.next("interchange") == 2
-        reopened.close()
+        assert receipt.claims_accepted == 2 and receipt.accepted
+        assert await accounts.ready_accounts() == []
+        assert [a.claim_id for a in await accounts.accounts()] == [
+            claim_id_for(e) for e in ENCOUNTERS
+        ]
+        assert len(await second.store.list_effects(destination="clearinghouse")) == 1
+
+        # The 999 and 277CA come back as X12 messages and are linked to the register.
+        for kind in ("999", "277"):
+            for answer in house.files(kind):
+                text = house.read(answer.kind, answer.name) or ""
+                await second.engine.receive(
+                    "clearinghouse",
+                    text.encode(),
+                    content_type=X12_CONTENT_TYPE,
+                    dedup_key=f"{kind}:{answer.name}",
+                )
+        claims = registered_claims(await second.store.state_rows(StateTable.CLAIMS))
+        assert [(c.claim_id, c.status) for c in claims] == [
+            (claim_id_for(e), "acknowledged") for e in ENCOUNTERS
+        ]
+        assert sorted(line.line_key for c in claims for line in c.lines) == sorted(
+            f"{e}/{n}/1" for i, e in enumerate(ENCOUNTERS, start=1) for n in (i, i + 10)
+        )
+
+        report = await claim_run_report(second.store, committed.message_id)
+        [sent] = report.files
+        assert (sent.claims, sent.lines, sent.total) == (2, 4, Decimal("740.00"))
+        assert sent.delivery == "delivered" and report.problems == ()
+        # The replay's pass is in the run's lineage too: it found both claims registered.
+        assert report.already_submitted == tuple(claim_id_for(e) for e in ENCOUNTERS)
+        path = tmp_path / "sent.x12"
+        path.write_text(sent.text)
+        assert pyx12_errors(path) == []
+        await second.stop()
     finally:
         await accounts.close()
-        register.close()
+    assert simulator.state.lines_applied == 4

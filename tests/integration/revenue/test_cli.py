@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -20,4 +22,11 @@ def test_revenue_reconcile_prints_a_reconciled_report_and_keeps_the_837s(tmp_pat
     assert "835 postings" in result.output
     written = sorted(p.name for p in (folder / "837").iterdir())
     assert any("837P" in name for name in written) and any("837I" in name for name in written)
-    assert (folder / "claims.db").exists() and (folder / "x12-control.db").exists()
+    # The claim register and the control numbers are business state in the engine's database.
+    assert not (folder / "claims.db").exists() and not (folder / "x12-control.db").exists()
+    with contextlib.closing(sqlite3.connect(folder / "careweave.db")) as db:
+        assert db.execute("SELECT count(*) FROM claims").fetchone()[0] > 0
+        [(numbers,)] = db.execute(
+            "SELECT value FROM control_numbers WHERE key LIKE '%|interchange'"
+        )
+    assert int(numbers) == len(written)

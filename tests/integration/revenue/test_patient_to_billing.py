@@ -27,6 +27,7 @@ from careweave.mappings.hl7v2_clinical import map_message
 from careweave.model.care import Code
 from careweave.model.charges import ChargeCaptured, Money, TransactionType
 from careweave.model.clinical import CancelledAction, PatientDischarged, VisitCancelled
+from careweave.model.state import InMemoryState, StateTable
 from careweave.revenue import ChargeValidationConfig, ChargeValidator, Icd10CmCodeSet
 from careweave.sandbox.ehr import EhrScenarioConfig, generate_scenario
 from careweave.sandbox.revenue_masters import billing_references, coverage_table
@@ -86,7 +87,8 @@ def charges_sent(out: FlowOutput) -> list[RcmChargeLine]:
 
 
 def test_a_valid_charge_registers_its_encounter_then_goes_to_the_platform(charge) -> None:
-    flow, out = new_flow(), FlowOutput()
+    flow, state = new_flow(), InMemoryState()
+    out = FlowOutput(state=state)
     flow.run(charge, out)
     assert out.cases == []
     assert [e.content_type for e in out.effects] == [ENCOUNTER_CONTENT_TYPE, CHARGE_CONTENT_TYPE]
@@ -102,7 +104,7 @@ def test_a_valid_charge_registers_its_encounter_then_goes_to_the_platform(charge
     [first] = routed(out)
     assert first.lag_days is not None and first.amount == charge.extended_amount.amount
     # The same charge delivered again: the same effect key, no case, no second registration.
-    again = FlowOutput()
+    again = FlowOutput(state=state)
     flow.run(charge, again)
     assert [e.idempotency_key for e in again.effects] == [out.effects[1].idempotency_key]
 
@@ -111,7 +113,8 @@ def test_an_invalid_charge_is_parked_for_revenue_integrity_and_the_others_go_on(
     charges, _ = scenario_charges()
     good, bad = charges[0], charges[1]
     broken = msgspec.structs.replace(bad, procedure_code=Code(code="9345", system="C4"))
-    flow, out = new_flow(), FlowOutput()
+    flow, state = new_flow(), InMemoryState()
+    out = FlowOutput(state=state)
     flow.run(broken, out)
     flow.run(good, out)
     [case] = out.cases
@@ -124,7 +127,8 @@ def test_an_invalid_charge_is_parked_for_revenue_integrity_and_the_others_go_on(
 
 
 def test_a_duplicate_charge_is_parked_not_billed(charge) -> None:
-    flow, out = new_flow(), FlowOutput()
+    flow, state = new_flow(), InMemoryState()
+    out = FlowOutput(state=state)
     flow.run(charge, out)
     repeat = msgspec.structs.replace(charge, transaction_id=charge.transaction_id + "9")
     flow.run(repeat, out)
@@ -135,7 +139,8 @@ def test_a_duplicate_charge_is_parked_not_billed(charge) -> None:
 
 
 def test_a_credit_reverses_its_charge_by_line_key(charge) -> None:
-    flow, out = new_flow(), FlowOutput()
+    flow, state = new_flow(), InMemoryState()
+    out = FlowOutput(state=state)
     flow.run(charge, out)
     amount = charge.extended_amount.amount
     credit = msgspec.structs.replace(
@@ -163,7 +168,8 @@ def test_a_cancelled_admission_credits_every_open_charge_of_the_visit() -> None:
     charges, _ = scenario_charges()
     encounter = enc(charges[0])
     mine = [c for c in charges if enc(c) == encounter and not c.is_credit]
-    flow, out = new_flow(), FlowOutput()
+    flow, state = new_flow(), InMemoryState()
+    out = FlowOutput(state=state)
     for c in mine:
         flow.run(c, out)
     billed = {c.line_key for c in charges_sent(out)}
@@ -174,13 +180,13 @@ def test_a_cancelled_admission_credits_every_open_charge_of_the_visit() -> None:
         cancelled=CancelledAction.ADMISSION,
         occurred_at=dt.datetime(2025, 3, 4, tzinfo=dt.UTC),
     )
-    after = FlowOutput()
+    after = FlowOutput(state=state)
     flow.run(cancel, after)
     credits = charges_sent(after)
     assert {c.transaction for c in credits} == {"credit"}
     assert {c.reverses for c in credits} == billed
     # Cancelling again credits nothing more.
-    again = FlowOutput()
+    again = FlowOutput(state=state)
     flow.run(cancel, again)
     assert charges_sent(again) == []
 
@@ -189,7 +195,8 @@ def test_a_charge_posted_after_discharge_does_not_reopen_the_account() -> None:
     charges, _ = scenario_charges()
     first = charges[0]
     later = next(c for c in charges[1:] if enc(c) == enc(first) and not c.is_credit)
-    flow, out = new_flow(), FlowOutput()
+    flow, state = new_flow(), InMemoryState()
+    out = FlowOutput(state=state)
     flow.run(first, out)
     discharge = PatientDischarged(
         idempotency_key="a03:" + enc(first),
@@ -213,7 +220,8 @@ def test_a_late_charge_is_flagged_and_still_billed(charge) -> None:
         posted_at=dt.datetime.combine(charge.service_date, dt.time(9), tzinfo=dt.UTC)
         + dt.timedelta(days=6),
     )
-    flow, out = new_flow(), FlowOutput()
+    flow, state = new_flow(), InMemoryState()
+    out = FlowOutput(state=state)
     flow.run(late, out)
     [flagged] = routed(out)
     assert flagged.late and flagged.lag_days == 6
@@ -227,9 +235,26 @@ def test_a_charge_from_an_unknown_facility_is_parked(charge) -> None:
     stray = msgspec.structs.replace(
         charge, encounter=msgspec.structs.replace(charge.encounter, location=location)
     )
-    out = FlowOutput()
+    out = FlowOutput(state=InMemoryState())
     new_flow().run(stray, out)
     [case] = out.cases
     assert case.reason_code == "UNKNOWN_FACILITY" and "NOWHERE" in case.summary
     assert out.effects == []
     assert routed(out) == []
+
+
+def test_a_new_flow_over_the_same_state_knows_what_the_first_one_saw(charge) -> None:
+    """What a restart or a second process is: the ledger and registrations come from the state."""
+    state = InMemoryState()
+    new_flow().run(charge, FlowOutput(state=state))
+    assert [key for key, _ in state.items(StateTable.CHARGE_POSITIONS)] == [enc(charge)]
+    repeat = msgspec.structs.replace(charge, transaction_id=charge.transaction_id + "9")
+    out = FlowOutput(state=state)
+    new_flow().run(repeat, out)
+    [case] = out.cases
+    assert case.reason_code == "DUPLICATE_CHARGE" and out.effects == []
+    # The original re-delivered to a third instance: its own key again, no second registration.
+    again = FlowOutput(state=state)
+    new_flow().run(charge, again)
+    assert [e.content_type for e in again.effects] == [CHARGE_CONTENT_TYPE]
+    assert again.cases == []

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import msgspec
 
+from careweave.app import build_engine
 from careweave.codecs.x12 import parse_remittances
 from careweave.config import parse_settings
 from careweave.engine.records import CaseState, MessageState
-from careweave.engine.runtime import Engine
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
 from careweave.flows.remittance_posting import PayeeEntities
 from careweave.flows.services import FlowServices
@@ -52,7 +52,7 @@ async def test_a_balanced_835_posts_each_payment_and_adjustment_once(tmp_path: P
     with RecordingHttpServer() as gl:
         store = SqliteStore(SqliteConfig(path=tmp_path / "cw.db"))
         await store.open()
-        engine = Engine(
+        engine = build_engine(
             parse_settings(settings(gl.url)),
             store,
             middleware=[],
@@ -91,7 +91,7 @@ async def test_an_835_that_does_not_balance_is_held_in_error_and_posts_nothing(
     with RecordingHttpServer() as gl:
         store = SqliteStore(SqliteConfig(path=tmp_path / "cw.db"))
         await store.open()
-        engine = Engine(parse_settings(settings(gl.url)), store, middleware=[])
+        engine = build_engine(parse_settings(settings(gl.url)), store, middleware=[])
         await engine.start(listen=False)
         try:
             result, processing = await engine.receive(
@@ -119,7 +119,7 @@ async def test_a_denial_opens_a_work_item_owned_by_its_team(tmp_path: Path) -> N
     with RecordingHttpServer() as gl:
         store = SqliteStore(SqliteConfig(path=tmp_path / "cw.db"))
         await store.open()
-        engine = Engine(parse_settings(settings(gl.url)), store, middleware=[])
+        engine = build_engine(parse_settings(settings(gl.url)), store, middleware=[])
         await engine.start(listen=False)
         try:
             _result, processing = await engine.receive(

@@ -71,9 +71,10 @@ def connector(
     **overrides: Any,
 ) -> ErpConnector:
     clock = clock or FakeClock()
-    settings = {"base_url": "http://erp.test", "client_id": "cw", "secret": "s"} | overrides
+    settings = {"base_url": "http://erp.test", "client_id": "cw"} | overrides
     return ErpConnector(
         ErpConfig(**settings),
+        secret="s",
         transport=httpx.MockTransport(erp),
         clock=clock,
         sleep=clock.sleep,
@@ -238,9 +239,14 @@ async def test_deprecation_is_logged_once(caplog):
     assert erp_connector.deprecation.successor == "/api/v2"
 
 
-def test_config_is_checked_and_hides_the_secret():
-    with pytest.raises(ConfigError, match="base_url"):
-        ErpConfig(base_url="erp.test", client_id="cw", secret="s")
-    with pytest.raises(ConfigError, match="api_version"):
-        ErpConfig(base_url="http://erp", client_id="cw", secret="s", api_version="v3")  # type: ignore[arg-type]
-    assert "hunter2" not in repr(ErpConfig(base_url="http://erp", client_id="cw", secret="hunter2"))
+def test_config_is_checked_and_holds_no_secret():
+    with pytest.raises(ValueError, match="base_url"):
+        ErpConfig(base_url="erp.test", client_id="cw")
+    with pytest.raises(ValueError, match="api_version"):
+        ErpConfig(base_url="http://erp", client_id="cw", api_version="v3")  # type: ignore[arg-type]
+    config = ErpConfig(base_url="http://erp", client_id="cw")
+    # The settings name where the secret is; only the connector holds its value.
+    assert "secret" not in ErpConfig.__struct_fields__
+    assert config.secret_env == "CAREWEAVE_ERP_SECRET"
+    with pytest.raises(ConfigError, match="CAREWEAVE_ERP_SECRET"):
+        ErpConnector(config, secret="")

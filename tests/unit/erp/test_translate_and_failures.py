@@ -1,4 +1,8 @@
-"""Canonical requests to v1/v2 wire shapes, and wire failures to careweave errors."""
+"""Canonical requests to v1/v2 wire shapes, and ERP wire failures to careweave errors.
+
+The failures are judged by the shared HTTP boundary (tests/unit/connectors/test_http_boundary.py
+holds its full table); these pin what the ERP connector relies on.
+"""
 
 import datetime as dt
 from decimal import Decimal
@@ -6,17 +10,17 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from careweave.connectors.erp.failures import (
-    error_for_exception,
-    error_for_response,
-    parse_retry_after,
-)
 from careweave.connectors.erp.models import ErpItem, GlSegments, JournalLine, JournalRequest
 from careweave.connectors.erp.translate import (
     idempotency_key,
     item_body,
     item_from_wire,
     journal_body,
+)
+from careweave.connectors.http_boundary import (
+    error_for_exception,
+    error_for_response,
+    parse_retry_after,
 )
 from careweave.exceptions import MappingError, PermanentDeliveryError, TransientDeliveryError
 
@@ -87,8 +91,8 @@ def test_idempotency_key_is_stable_ascii_and_specific():
 def test_retry_after_seconds_and_http_dates():
     now = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
     assert parse_retry_after("3") == 3.0
-    assert parse_retry_after("Fri, 27 Nov 2026 12:00:05 GMT", now) == 5.0
-    assert parse_retry_after("Fri, 27 Nov 2026 11:00:00 GMT", now) == 0.0
+    assert parse_retry_after("Fri, 27 Nov 2026 12:00:05 GMT", now=now) == 5.0
+    assert parse_retry_after("Fri, 27 Nov 2026 11:00:00 GMT", now=now) == 0.0
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
 
@@ -96,7 +100,10 @@ def test_retry_after_seconds_and_http_dates():
 def _response(
     status: int, headers: dict[str, str] | None = None, text: str = "{}"
 ) -> httpx.Response:
-    request = httpx.Request("POST", "http://erp/api/v2/journals")
+    # Every ERP POST carries an Idempotency-Key: a 409 to it means "the same key is in flight".
+    request = httpx.Request(
+        "POST", "http://erp/api/v2/journals", headers={"Idempotency-Key": "cw-journal-1"}
+    )
     return httpx.Response(status, headers=headers, text=text, request=request)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import corpus_path
+from tests.conftest import corpus_names, corpus_path
 
 COLLECTIONS = ("ms-fhir-converter", "cdc-trusted-intermediary", "python-package-tests")
 
@@ -42,6 +42,18 @@ NOT_MESSAGES: dict[str, str] = {
 def hl7_root() -> Path:
     """The corpus hl7v2 folder (skips the caller when the corpus is absent)."""
     return corpus_path("hl7v2")
+
+
+def parseable_names() -> list[str]:
+    """For parametrize: the message files of the three collections, relative to the hl7v2 folder.
+
+    Safe at collection: without the corpus it is one placeholder, reported inside the test.
+    """
+    return corpus_names(
+        "hl7v2",
+        pattern="**/*.hl7",
+        keep=lambda name: name.split("/")[0] in COLLECTIONS and name not in NOT_MESSAGES,
+    )
 
 
 def hl7_files() -> list[Path]:

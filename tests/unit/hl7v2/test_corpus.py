@@ -27,7 +27,8 @@ import pytest
 
 from careweave.codecs.hl7v2 import Message, parse_batch, parse_message
 from careweave.exceptions import Hl7ParseError
-from tests.unit.hl7v2.corpus import NOT_MESSAGES, hl7_files, is_batch, relative
+from tests.conftest import corpus_path
+from tests.unit.hl7v2.corpus import NOT_MESSAGES, hl7_files, is_batch, parseable_names, relative
 
 COMMON_PATHS = (
     "MSH-3",
@@ -83,10 +84,6 @@ _FORMATTING = {
     ".sk": " ",
     ".ce": "\r",
 }
-
-
-def _parseable() -> list[Path]:
-    return [p for p in hl7_files() if relative(p) not in NOT_MESSAGES]
 
 
 def _messages(path: Path) -> list[Message]:
@@ -152,8 +149,9 @@ def _compare_field(message: Message, theirs: Any, sid: str, index: int, n: int) 
             assert _as_python_hl7(message.get(leaf), raw, esc) == expected, leaf
 
 
-@pytest.mark.parametrize("path", _parseable(), ids=relative)
-def test_corpus_message_parses_and_round_trips(path: Path) -> None:
+@pytest.mark.parametrize("name", parseable_names())
+def test_corpus_message_parses_and_round_trips(name: str) -> None:
+    path = corpus_path("hl7v2", name)
     data = path.read_bytes()
     messages = _messages(path)
     assert messages
@@ -169,9 +167,9 @@ def test_corpus_message_parses_and_round_trips(path: Path) -> None:
         assert next(iter(message)).id == "MSH"
 
 
-@pytest.mark.parametrize("path", _parseable(), ids=relative)
-def test_corpus_reads_like_python_hl7(path: Path) -> None:
-    for message in _messages(path):
+@pytest.mark.parametrize("name", parseable_names())
+def test_corpus_reads_like_python_hl7(name: str) -> None:
+    for message in _messages(corpus_path("hl7v2", name)):
         oracle = hl7.parse(_oracle_text(message))
         theirs: dict[str, list[Any]] = {}
         for their_seg in oracle:
@@ -197,9 +195,7 @@ def test_corpus_reads_like_python_hl7(path: Path) -> None:
 
 @pytest.mark.parametrize("name", sorted(NOT_MESSAGES))
 def test_corpus_non_messages_fail_clearly(name: str) -> None:
-    path = hl7_files()[0].parents[0]
-    root = next(p for p in path.parents if p.name == "hl7v2")
-    data = (root / name).read_bytes()
+    data = corpus_path("hl7v2", name).read_bytes()
     with pytest.raises(Hl7ParseError, match=re.escape(NOT_MESSAGES[name])) as caught:
         parse_message(data)
     assert caught.value.location

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,11 +16,11 @@ from careweave.mappings.fhir_emit import ACT_CODES
 from careweave.mappings.hl7v2_clinical import map_message
 from careweave.model.charges import ChargeCaptured
 from careweave.model.clinical import ClinicalEvent, ProcedureDocumented
-from tests.conftest import CORPUS, corpus_path
+from tests.conftest import corpus_names, corpus_path
 from tests.unit.mappings.converter_disagreements import DISAGREEMENTS, UNMAPPED
 
-FOLDER = CORPUS / "hl7v2" / "ms-fhir-converter"
-NAMES = sorted(p.stem for p in (FOLDER / "messages").glob("*.hl7")) or ["corpus-missing"]
+FOLDER = ("hl7v2", "ms-fhir-converter")
+NAMES = [n.removesuffix(".hl7") for n in corpus_names(*FOLDER, "messages", pattern="*.hl7")]
 
 
 def _resources(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
@@ -44,7 +43,7 @@ def _check(name: str, fact: str, ok: bool, detail: str) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_message_agrees_with_converter(name: str) -> None:
-    raw = corpus_path("hl7v2", "ms-fhir-converter", "messages", f"{name}.hl7").read_bytes()
+    raw = corpus_path(*FOLDER, "messages", f"{name}.hl7").read_bytes()
     msg = parse_message(raw)
     kind = f"{msg.header.message_code()}^{msg.header.trigger_event()}"
     if kind in UNMAPPED:
@@ -53,7 +52,9 @@ def test_message_agrees_with_converter(name: str) -> None:
         return
     events = map_message(msg)
     assert events, f"{name}: a mapped message type produced no events"
-    expected = json.loads(Path(FOLDER, "expected-fhir-r4", f"{name}-expected.json").read_bytes())
+    expected = json.loads(
+        corpus_path(*FOLDER, "expected-fhir-r4", f"{name}-expected.json").read_bytes()
+    )
 
     patients = _resources(expected, "Patient")
     clinical = [e for e in events if isinstance(e, ClinicalEvent)]

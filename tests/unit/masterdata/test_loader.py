@@ -29,11 +29,13 @@ FILES = {
         "RBH01,RBH01-7481,7481,2020-01-01,CARD\n"
     ),
     "standard_costs.csv": "procedure_code,facility_cost\n92928,8000.00\n",
+    "on_hand.csv": "location_id,item_number,quantity\nRBMC-7481,STENT-1,12\nRBMC-7481,PACER-1,x\n",
 }
 TOML = (
     '[erp]\nitem_master = "items.csv"\ncrosswalk = "crosswalk.csv"\n'
     'locations = "locations.csv"\npar_levels = "par_levels.csv"\n'
     'cost_centers = "cost_centers.csv"\nstandard_costs = "standard_costs.csv"\n'
+    'on_hand = "on_hand.csv"\n'
 )
 
 
@@ -64,6 +66,9 @@ def test_master_data_loads_as_of_a_date_and_names_each_bad_row(tmp_path: Path) -
     services = data.services()
     assert services.crosswalk is data.crosswalk and services.locations is data.locations
     assert services.cost_centers is data.cost_centers and services.physicians is data.physicians
+    # Opening stock is read-only master data the flows start positions from.
+    assert services.opening_stock == {("RBMC-7481", "STENT-1"): 12}
+    assert any(w.startswith("on_hand.csv line 3:") for w in data.warnings)
 
 
 def test_a_missing_file_or_setting_is_a_config_error(tmp_path: Path) -> None:

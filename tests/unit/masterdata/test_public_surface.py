@@ -6,8 +6,9 @@ import careweave.masterdata as masterdata
 def test_the_public_names_are_exactly_these() -> None:
     assert sorted(masterdata.__all__) == [
         "ChartOfAccounts", "CodeKind", "CostCenterAssignment", "CostCenterMap", "CrosswalkEntry",
-        "CrosswalkFile", "InventoryLocation", "ItemCrosswalk", "ItemMatch", "LocationDirectory",
-        "MasterItem", "ParLevel", "PhysicianDirectory", "PhysicianGroup", "ProjectAllocation",
+        "CrosswalkFile", "EntityDirectory", "FeeScheduleRate", "InventoryLocation", "ItemCrosswalk",
+        "ItemMatch", "LegalEntity", "LocationDirectory", "MasterItem", "ParLevel", "Payer",
+        "PayerDirectory", "PhysicianDirectory", "PhysicianGroup", "ProjectAllocation",
         "ProjectAllocations", "StandardCost", "StandardCostTable", "Suggestion",
         "format_crosswalk", "parse_crosswalk",
     ]  # fmt: skip

@@ -5,12 +5,14 @@ from __future__ import annotations
 import careweave.revenue as revenue
 
 EXPECTED = {
-    "DEFAULT_DENIAL_ROUTES", "REVENUE_INTEGRITY_TEAM", "AppealPolicy", "ChargeLag",
+    "DEFAULT_DENIAL_ROUTES", "REVENUE_INTEGRITY_TEAM", "AppealPolicy", "ChargeBook", "ChargeLag",
     "ChargeLagPolicy", "ChargeLedger", "ChargePosition", "ChargeValidationConfig",
     "ChargeValidator", "Clock", "DenialPolicy", "DenialRoute", "DiagnosisCodeSet",
-    "DiagnosisStatus", "Icd10CmCodeSet", "LedgerOutcome", "LedgerOutcomeKind", "NdcError",
+    "DiagnosisStatus", "EncounterCharges", "Icd10CmCodeSet", "LedgerOutcome", "LedgerOutcomeKind",
+    "LedgerSnapshot", "NdcError",
     "PositionStatus", "age_days", "aging_bucket", "appeal_deadline", "charge_key",
-    "charge_line_from_event", "classify_adjustment", "default_entity", "is_appeal_overdue",
+    "charge_line_from_event", "classify_adjustment", "default_entity", "encounter_positions",
+    "is_appeal_overdue",
     "is_valid_npi", "ledger_case", "measure_charge_lag", "net_charges", "normalize_ndc",
     "npi_problem", "open_work_item", "opens_work_item", "posted_total", "remittance_events", "transition",
     "validation_case", "write_off_posting",

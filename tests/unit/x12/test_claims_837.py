@@ -9,11 +9,12 @@ import msgspec
 import pytest
 
 from careweave.codecs.x12.claim_writer import write_claims
-from careweave.codecs.x12.control import InMemoryControlNumbers, SqliteControlNumbers
+from careweave.codecs.x12.control import InMemoryControlNumbers, StateControlNumbers
 from careweave.codecs.x12.document import read_document
 from careweave.codecs.x12.emitter import EnvelopeConfig
 from careweave.codecs.x12.validation import validate_interchange
 from careweave.exceptions import X12Error
+from careweave.model.state import InMemoryState, StateTable
 from tests.unit.x12.claim_fixtures import make_submission
 from tests.unit.x12.pyx12_oracle import pyx12_errors
 
@@ -89,13 +90,16 @@ def test_in_memory_control_numbers_are_unique_per_counter() -> None:
     assert numbers.next("group") == 1
 
 
-def test_sqlite_control_numbers_persist_across_instances(tmp_path: Path) -> None:
-    path = tmp_path / "control.db"
-    first = SqliteControlNumbers(path)
+def test_control_numbers_in_business_state_continue_across_sources_per_sender() -> None:
+    state = InMemoryState()
+    first = StateControlNumbers(state, "CW0001")
     text = write_claims(make_submission(2, False), "professional", CONFIG, first, CREATED)
-    first.close()
-    second = SqliteControlNumbers(path)
+    # A new source over the same state (a restart, another process) continues after them.
+    second = StateControlNumbers(state, "CW0001")
     again = write_claims(make_submission(2, False), "professional", CONFIG, second, CREATED)
-    second.close()
     isa13 = [t.split("*")[13] for t in (text, again)]
     assert isa13 == ["000000001", "000000002"]
+    assert StateControlNumbers(state, "OTHER").next("interchange") == 1
+    assert state.get(StateTable.CONTROL_NUMBERS, "CW0001|interchange") == b"2"
+    state.put(StateTable.CONTROL_NUMBERS, "CW0001|group", b"999999999")
+    assert second.next("group") == 1

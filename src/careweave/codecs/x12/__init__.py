@@ -16,7 +16,7 @@ from careweave.codecs.x12.claims import (
 from careweave.codecs.x12.control import (
     ControlNumberSource,
     InMemoryControlNumbers,
-    SqliteControlNumbers,
+    StateControlNumbers,
 )
 from careweave.codecs.x12.document import ParsedTransaction, X12Document, read_document
 from careweave.codecs.x12.emitter import EnvelopeConfig
@@ -64,7 +64,7 @@ __all__ = [
     "Segment",
     "ServiceLine",
     "ServicePayment",
-    "SqliteControlNumbers",
+    "StateControlNumbers",
     "StructureIssue",
     "Subscriber",
     "ValidationReport",

@@ -1,14 +1,15 @@
 """Control numbers for outbound envelopes (ISA13, GS06, ST02), unique per sender.
 
 A ``ControlNumberSource`` hands out the next number of a named counter. The in-memory one suits
-tests and one-shot tools; the SQLite one persists counters so numbers never repeat across runs.
+tests and one-shot tools; :class:`StateControlNumbers` keeps the counters in the store's business
+state, so numbers never repeat across runs, restarts or processes.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
 from typing import Protocol
+
+from careweave.model.state import BusinessState, StateTable, load, save
 
 _MAX = {"interchange": 999_999_999, "group": 999_999_999, "transaction": 999_999_999}
 
@@ -37,38 +38,23 @@ class InMemoryControlNumbers:
         return value
 
 
-class SqliteControlNumbers:
-    """Counters persisted in a SQLite table, one row per counter, advanced in a transaction."""
+class StateControlNumbers:
+    """Counters in business state (``StateTable.CONTROL_NUMBERS``), one row per sender and counter.
 
-    def __init__(self, path: str | Path) -> None:
-        self._connection = sqlite3.connect(str(path), isolation_level=None)
-        self._connection.execute(
-            "CREATE TABLE IF NOT EXISTS x12_control_number "
-            "(counter TEXT PRIMARY KEY, value INTEGER NOT NULL)"
-        )
+    A number is taken inside the commit of the message whose flow writes the envelope: it is never
+    handed out twice (across restarts and processes sharing PostgreSQL), and a message that ends
+    in error takes none.
+    """
+
+    def __init__(self, state: BusinessState, sender: str) -> None:
+        self._state = state
+        self._sender = sender
 
     def next(self, counter: str) -> int:
-        """The next number of *counter*, committed before it is returned."""
-        connection = self._connection
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            row = connection.execute(
-                "SELECT value FROM x12_control_number WHERE counter = ?", (counter,)
-            ).fetchone()
-            value = (row[0] if row else 0) + 1
-            if value > _MAX.get(counter, 999_999_999):
-                value = 1
-            connection.execute(
-                "INSERT INTO x12_control_number (counter, value) VALUES (?, ?) "
-                "ON CONFLICT(counter) DO UPDATE SET value = excluded.value",
-                (counter, value),
-            )
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
+        """The next number of *counter* for this sender; wraps to 1 after the 9-digit maximum."""
+        key = f"{self._sender}|{counter}"
+        value = (load(self._state, StateTable.CONTROL_NUMBERS, key, int) or 0) + 1
+        if value > _MAX.get(counter, 999_999_999):
+            value = 1
+        save(self._state, StateTable.CONTROL_NUMBERS, key, value)
         return value
-
-    def close(self) -> None:
-        """Close the database connection."""
-        self._connection.close()

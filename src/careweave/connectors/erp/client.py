@@ -3,8 +3,10 @@
 Every request waits for the client-side token bucket, carries a bearer token that is refreshed
 before it expires (and once more if the ERP answers 401), and every POST carries an
 Idempotency-Key derived from the business identity of what it creates. Failures surface as
-careweave's delivery errors (see :mod:`careweave.connectors.erp.failures`); retrying them is the
-caller's policy, and is always safe because a retry sends the same key and the same bytes.
+careweave's delivery errors, judged by the shared HTTP boundary
+(:mod:`careweave.connectors.http_boundary`; a 409 to an Idempotency-Key still in flight is
+transient); retrying them is the caller's policy, and is always safe because a retry sends the
+same key and the same bytes.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ import httpx
 import msgspec
 
 from careweave.connectors.erp.config import ErpConfig
-from careweave.connectors.erp.failures import error_for_exception, error_for_response
 from careweave.connectors.erp.models import (
     ErpItem,
     InventoryTransactionRequest,
@@ -32,14 +33,19 @@ from careweave.connectors.erp.models import (
     RequisitionRequest,
 )
 from careweave.connectors.erp.rate_limit import AsyncRateLimiter
-from careweave.connectors.erp.tokens import AccessTokenCache
 from careweave.connectors.erp.translate import (
     idempotency_key,
     item_body,
     item_from_wire,
     journal_body,
 )
-from careweave.exceptions import PermanentDeliveryError, TransientDeliveryError
+from careweave.connectors.http_boundary import (
+    ClientSecretAuth,
+    OAuth2TokenCache,
+    error_for_response,
+    send,
+)
+from careweave.exceptions import ConfigError, PermanentDeliveryError, TransientDeliveryError
 
 _LOG = logging.getLogger("careweave.connectors.erp")
 _T = TypeVar("_T")
@@ -73,11 +79,14 @@ class ErpConnector:
         self,
         config: ErpConfig,
         *,
+        secret: str,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         logger: logging.Logger | None = None,
     ) -> None:
+        if not secret:
+            raise ConfigError(f"the ERP connector needs its client secret (${config.secret_env})")
         self.config = config
         self._http = httpx.AsyncClient(
             base_url=config.base_url,
@@ -89,7 +98,14 @@ class ErpConnector:
         self.limiter = AsyncRateLimiter(
             config.rate_limit, config.rate_burst, clock=clock, sleep=sleep
         )
-        self.tokens = AccessTokenCache(self._http, config, clock)
+        self.tokens = OAuth2TokenCache(
+            self._http,
+            config.token_path,
+            ClientSecretAuth(config.client_id, secret),
+            leeway=config.token_refresh_leeway,
+            default_lifetime=3600.0,
+            clock=clock,
+        )
         self.deprecation: ApiDeprecation | None = None
         self.requests_sent = 0
 
@@ -236,12 +252,9 @@ class ErpConnector:
                 headers["Content-Type"] = "application/json"
             if key is not None:
                 headers["Idempotency-Key"] = key
-            try:
-                response = await self._http.request(
-                    method, path, content=content, headers=headers, params=params
-                )
-            except httpx.HTTPError as exc:
-                raise error_for_exception(exc, what) from exc
+            response = await send(
+                self._http, method, path, what=what, content=content, headers=headers, params=params
+            )
             self.requests_sent += 1
             self._notice_deprecation(response)
             if response.status_code == 401:

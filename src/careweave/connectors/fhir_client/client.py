@@ -7,8 +7,9 @@
         async for encounter in ehr.search("Encounter", {"patient": "Patient/123"}):
             ...
 
-Every failure is careweave's own: transport problems and 5xx are
-:class:`~careweave.exceptions.TransientDeliveryError`, refusals (4xx) are
+Every failure is careweave's own, judged by the shared HTTP boundary
+(:mod:`careweave.connectors.http_boundary`): transport problems, 408/425/429 and 5xx are
+:class:`~careweave.exceptions.TransientDeliveryError`, other refusals (4xx) are
 :class:`~careweave.exceptions.PermanentDeliveryError`, an answer that is not FHIR is a
 :class:`~careweave.exceptions.FhirError`. A 401 makes the client fetch a new token and try once
 more.
@@ -26,8 +27,8 @@ import msgspec
 from careweave.codecs.fhir.bundle import Bundle
 from careweave.codecs.fhir.decode import AnyResource, bundle_entries, decode_resource
 from careweave.connectors.fhir_client.config import FhirClientConfig
-from careweave.connectors.fhir_client.errors import error_for_exception, error_for_response
 from careweave.connectors.fhir_client.smart import SmartTokenSource, load_private_key
+from careweave.connectors.http_boundary import raise_for_status, send
 from careweave.exceptions import ConfigError, FhirError
 
 FHIR_JSON = "application/fhir+json"
@@ -147,21 +148,15 @@ class FhirClient:
         return self._url(link)
 
     async def _get(self, url: str, params: Mapping[str, str] | None) -> bytes:
-        what = f"GET {url}"
         for attempt in (1, 2):
             headers = {}
-            token = await self.tokens.token() if self.tokens is not None else None
+            token = await self.tokens.get() if self.tokens is not None else None
             if token is not None:
                 headers["Authorization"] = f"Bearer {token}"
-            try:
-                response = await self._http.get(url, params=params, headers=headers)
-            except httpx.HTTPError as exc:
-                raise error_for_exception(exc, what) from exc
+            response = await send(self._http, "GET", url, params=params, headers=headers)
             if response.status_code == 401 and token is not None and attempt == 1:
                 assert self.tokens is not None  # a token came from it
                 self.tokens.invalidate(token)
                 continue
-            if response.status_code != 200:
-                raise error_for_response(response, what)
-            return response.content
+            return raise_for_status(response).content
         raise AssertionError("unreachable")  # pragma: no cover

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
+
+from careweave.connectors.base import require_http_url
 
 
 class FhirClientConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -28,9 +30,14 @@ class FhirClientConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     """Signature algorithm of the client assertion (the two SMART requires servers to support)."""
     scope: str = "system/*.read"
     """Scopes requested with each token."""
-    timeout: float = 30.0
+    timeout: Annotated[float, msgspec.Meta(gt=0)] = 30.0
     """Seconds for connect, write and read each."""
-    token_leeway: float = 60.0
+    token_leeway: Annotated[float, msgspec.Meta(ge=0)] = 60.0
     """Seconds before a token's expiry at which a new one is fetched."""
-    max_pages: int = 1000
+    max_pages: Annotated[int, msgspec.Meta(ge=1)] = 1000
     """Most pages a search follows (a guard against a server whose ``next`` link loops)."""
+
+    def __post_init__(self) -> None:
+        require_http_url(self.base_url, "base_url")
+        if self.token_url:
+            require_http_url(self.token_url, "token_url")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 
 from careweave.connectors.fhir_client.config import FhirClientConfig
@@ -21,13 +23,13 @@ class HttpSourceConfig(
     ``path`` is one message.
     """
 
-    host: str = "127.0.0.1"
+    host: Annotated[str, msgspec.Meta(min_length=1)] = "127.0.0.1"
     """Address to bind."""
-    port: int = 8080
+    port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 8080
     """Port to bind (0 picks a free one)."""
     path: str = "/fhir"
     """Base path of the endpoint (the FHIR base for ``format = "fhir"``)."""
-    max_body_bytes: int = 10_485_760
+    max_body_bytes: Annotated[int, msgspec.Meta(ge=1)] = 10_485_760
     """Largest accepted request body; a larger one is refused with 413."""
     ehr: FhirClientConfig | None = None
     """The EHR's FHIR API, to fetch the resources of id-only Subscription notifications."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import os
 
 from careweave.connectors.mllp.config import (
     MllpHandler,
@@ -65,8 +66,9 @@ class MllpListener:
                 reuse_address=True,
             )
         except OSError as exc:
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)
             raise ConfigError(
-                f"cannot listen for MLLP on {self.config.host}:{self.config.port}: {exc}"
+                f"cannot listen for MLLP on {self.config.host}:{self.config.port}: {reason}"
             ) from exc
         self._port = self._server.sockets[0].getsockname()[1]
         log.info("MLLP listener on %s:%d", self.config.host, self._port)

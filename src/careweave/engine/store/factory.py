@@ -11,10 +11,13 @@ from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
 SQLITE_FILE = "careweave.db"
 
 
-def build_store(config: EngineConfig, *, read_only: bool = False) -> BaseStore:
+def build_store(
+    config: EngineConfig, *, read_only: bool = False, shared: bool = False
+) -> BaseStore:
     """The store backend for ``config`` (not yet opened).
 
-    ``read_only`` opens SQLite for inspection beside a running engine (PostgreSQL needs no such mode).
+    ``read_only`` opens SQLite for inspection beside a running engine, ``shared`` for writes beside
+    it (replay, cases); PostgreSQL is shared by design and needs neither.
     """
     if config.database_url:
         from careweave.engine.store.postgres import PostgresConfig, PostgresStore
@@ -25,5 +28,6 @@ def build_store(config: EngineConfig, *, read_only: bool = False) -> BaseStore:
             path=Path(config.data_dir) / SQLITE_FILE,
             synchronous=config.synchronous,
             read_only=read_only,
+            shared=shared,
         )
     )

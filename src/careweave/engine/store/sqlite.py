@@ -70,6 +70,11 @@ class SqliteConfig:
     """The payload codec (encryption at rest plugs in here)."""
     read_only: bool = False
     """Open for inspection only: no lock, no migration, no writes (works while an engine runs)."""
+    shared: bool = False
+    """Write beside a running engine (replay, case resolution, crosswalk fixes from the CLI): when
+    another process holds the file, open without the process lock and touch no leases; SQLite's
+    own locking serialises the two writers and the engine picks requeued work up at its next poll.
+    When no engine runs, the store opens as usual."""
 
 
 class SqliteStore(BaseStore):
@@ -116,29 +121,46 @@ class SqliteStore(BaseStore):
             raise StoreError(f"invalid SQLite synchronous setting {self.config.synchronous!r}")
         return value
 
-    def _lock(self) -> None:
+    def _lock(self) -> bool:
+        """Take the process lock; False when another process holds it and ``shared`` allows that."""
         lock_path = self.config.path.with_name(self.config.path.name + ".lock")
-        fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+        except OSError as exc:
+            raise StoreError(f"cannot open {lock_path}: {exc.strerror}", retryable=False) from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             os.close(fd)
+            if self.config.shared:
+                return False
             raise StoreError(
                 f"{self.config.path} is in use by another careweave process; the SQLite backend is "
                 "single-process (use PostgreSQL to run several)"
             ) from exc
         self._lock_fd = fd
+        return True
 
     async def open(self) -> None:
         """Lock the file, start the writer, migrate, release leases of a previous run."""
         if self.config.read_only:
             return
-        self.config.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock()
+        folder = self.config.path.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the data folder {folder}: {exc.strerror}", retryable=False
+            ) from exc
+        owner = self._lock()
         self._writer = SqliteWriter(
             self._connect, max_batch=self.config.max_batch, synchronous=self._synchronous()
         )
         self._writer.start()
+        if not owner:
+            # Beside a running engine: its schema is current, its leases are its own.
+            await self._require_current_schema()
+            return
         await self.migrate()
         await self._write(
             lambda c: c.execute(
@@ -179,6 +201,20 @@ class SqliteStore(BaseStore):
                 raise StoreError(f"SQLite read failed: {exc}") from exc
 
         return await asyncio.get_running_loop().run_in_executor(self._reader, run)
+
+    async def _require_current_schema(self) -> None:
+        def pending(conn: sqlite3.Connection) -> list[str]:
+            try:
+                done = {r[0] for r in conn.execute("SELECT number FROM schema_migrations")}
+            except sqlite3.Error:
+                done = set()
+            return [m.name for m in load_migrations("sqlite") if m.number not in done]
+
+        if missing := await self._write(pending):
+            raise StoreError(
+                f"{self.config.path} is held by a running careweave whose schema lacks "
+                f"{', '.join(missing)}; stop it and start the new version first"
+            )
 
     async def migrate(self) -> list[str]:
         """Apply pending migrations in one transaction each."""

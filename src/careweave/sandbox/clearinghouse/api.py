@@ -6,6 +6,7 @@ Files in:
   and ``*.txt`` files; each is moved to ``inbound/processed`` once answered;
 - ``POST /837`` with the raw X12 as the body (any text content type) and an optional
   ``X-Filename`` header: answers ``SubmissionReceipt`` (201) once the 999 and 277CA are written.
+  A file re-sent with an ``Idempotency-Key`` already answered gets the first receipt back.
   A file that is not X12 at all is answered with a 999/TA1 rejection, never a 5xx.
 
 Files out, written to ``ClearinghouseConfig.outbound`` and readable over HTTP:

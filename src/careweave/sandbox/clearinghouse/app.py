@@ -65,7 +65,8 @@ class ClearinghouseSimulator:
         async def submit_837(request: Request[Any, Any, Any]) -> SubmissionReceipt:
             body = await request.body()
             name = request.headers.get("x-filename", "")
-            return await asyncio.to_thread(house.submit, body, name)
+            key = request.headers.get("idempotency-key", "")
+            return await asyncio.to_thread(house.submit, body, name, key)
 
         @get("/999")
         async def list_999(since: FromQuery[int] = 0) -> list[OutboundFile]:
@@ -107,4 +108,5 @@ class ClearinghouseSimulator:
             ],
             lifespan=[self._polling],
             debug=False,
+            logging_config=None,  # the process's logging is careweave's, not Litestar's
         )  # fmt: skip

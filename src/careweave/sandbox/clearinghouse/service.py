@@ -100,13 +100,29 @@ class Clearinghouse:
         self._pending: list[_Pending] = []
         self._claims: list[AdjudicatedClaim] = []
         self._submissions = 0
+        self._by_key: dict[str, SubmissionReceipt] = {}
         config.inbound.mkdir(parents=True, exist_ok=True)
         config.outbound.mkdir(parents=True, exist_ok=True)
 
     # -- inbound ---------------------------------------------------------------------------
 
-    def submit(self, data: bytes | str, filename: str = "") -> SubmissionReceipt:
-        """Answer one inbound 837 file: 999 always, 277CA and (pending) 835s for its claims."""
+    def submit(
+        self, data: bytes | str, filename: str = "", idempotency_key: str = ""
+    ) -> SubmissionReceipt:
+        """Answer one inbound 837 file: 999 always, 277CA and (pending) 835s for its claims.
+
+        A file sent again under an ``idempotency_key`` already answered (a sender retrying after a
+        lost answer) gets the first receipt back and is not adjudicated twice.
+        """
+        with self._lock:
+            if idempotency_key and idempotency_key in self._by_key:
+                return self._by_key[idempotency_key]
+            receipt = self._answer(data)
+            if idempotency_key:
+                self._by_key[idempotency_key] = receipt
+            return receipt
+
+    def _answer(self, data: bytes | str) -> SubmissionReceipt:
         with self._lock:
             self._submissions += 1
             submission = f"SUB{self._submissions:06d}"

@@ -143,7 +143,9 @@ class EhrFhirSimulator:
             return _fhir(200, found)
 
         return Litestar(
-            route_handlers=[token, smart_configuration, search, read], openapi_config=None
+            route_handlers=[token, smart_configuration, search, read],
+            openapi_config=None,
+            logging_config=None,  # the process's logging is careweave's, not Litestar's
         )
 
     def notification(

@@ -14,7 +14,7 @@ class ErpSimulatorServer(SimulatorServer):
     ::
 
         with ErpSimulatorServer(ErpSimulator(config)) as server:
-            connector = ErpConnector(ErpConfig(base_url=server.base_url, ...))
+            connector = ErpConnector(ErpConfig(base_url=server.base_url, ...), secret="...")
     """
 
     def __init__(self, simulator: ErpSimulator, host: str = "127.0.0.1", port: int = 0) -> None:

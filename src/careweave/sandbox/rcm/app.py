@@ -82,4 +82,5 @@ class RcmSimulator:
                 ready_claims, claims_billed, health,
             ],
             debug=False,
+            logging_config=None,  # the process's logging is careweave's, not Litestar's
         )  # fmt: skip

@@ -16,12 +16,22 @@ CREATE TABLE encounter_supplies (
     value BYTEA NOT NULL
 );
 
+CREATE TABLE encounter_costs (
+    key TEXT PRIMARY KEY,
+    value BYTEA NOT NULL
+);
+
 CREATE TABLE ledger_journals (
     key TEXT PRIMARY KEY,
     value BYTEA NOT NULL
 );
 
 CREATE TABLE ledger_balances (
+    key TEXT PRIMARY KEY,
+    value BYTEA NOT NULL
+);
+
+CREATE TABLE ledger_entities (
     key TEXT PRIMARY KEY,
     value BYTEA NOT NULL
 );
@@ -42,6 +52,16 @@ CREATE TABLE claims (
 );
 
 CREATE TABLE claim_lines (
+    key TEXT PRIMARY KEY,
+    value BYTEA NOT NULL
+);
+
+CREATE TABLE claim_transactions (
+    key TEXT PRIMARY KEY,
+    value BYTEA NOT NULL
+);
+
+CREATE TABLE billing_encounters (
     key TEXT PRIMARY KEY,
     value BYTEA NOT NULL
 );

@@ -16,12 +16,22 @@ CREATE TABLE encounter_supplies (
     value BLOB NOT NULL
 ) WITHOUT ROWID;
 
+CREATE TABLE encounter_costs (
+    key TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+) WITHOUT ROWID;
+
 CREATE TABLE ledger_journals (
     key TEXT PRIMARY KEY,
     value BLOB NOT NULL
 ) WITHOUT ROWID;
 
 CREATE TABLE ledger_balances (
+    key TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE ledger_entities (
     key TEXT PRIMARY KEY,
     value BLOB NOT NULL
 ) WITHOUT ROWID;
@@ -42,6 +52,16 @@ CREATE TABLE claims (
 ) WITHOUT ROWID;
 
 CREATE TABLE claim_lines (
+    key TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE claim_transactions (
+    key TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE billing_encounters (
     key TEXT PRIMARY KEY,
     value BLOB NOT NULL
 ) WITHOUT ROWID;

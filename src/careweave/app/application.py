@@ -1,0 +1,225 @@
+"""The composition root: settings -> store, master data, flow services, channels, connectors, engine.
+
+::
+
+    app = build_application(settings, settings_dir=path.parent, env=os.environ)
+    async with app:                 # opens the store (and migrates it)
+        await app.start()           # destination workers, then listeners
+        ...                         # leaving stops the engine, closes connectors and the store
+
+``careweave run`` is that; ``careweave check`` is :func:`check_application`, which builds the same
+things the same way (master data, flows, channels, connectors, workers, the store object) without
+opening a socket or the database, so it refuses every mistake ``run`` would hit. One difference, by
+design: a connector secret missing from the environment is a *warning* in check (settings are
+checked where production secrets are not: CI, a laptop) and an *error* in run.
+
+The demo, the sandbox days and tests build on :func:`build_application` too, passing their own
+pieces: ``connector_overrides`` (simulators), ``masterdata`` or ``services`` (prebuilt master data),
+``store``, ``registries`` (a test's own flows).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from types import TracebackType
+
+from careweave.app.engine import build_connector, build_engine
+from careweave.app.registries import Registries, default_registries
+from careweave.config import Settings
+from careweave.connectors.base import BaseDestination
+from careweave.engine.clock import Clock, SystemClock
+from careweave.engine.middleware import Middleware
+from careweave.engine.runtime import Engine
+from careweave.engine.store.base import BaseStore
+from careweave.engine.store.factory import build_store
+from careweave.flows.services import FlowServices
+from careweave.masterdata.files import MasterData, load_master_data
+
+
+class Application:
+    """A careweave process, built: its store, master data, flow services and engine."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        registries: Registries,
+        store: BaseStore,
+        masterdata: MasterData | None,
+        services: FlowServices,
+        engine: Engine,
+    ) -> None:
+        self.settings = settings
+        self.registries = registries
+        self.store = store
+        self.masterdata = masterdata
+        """The master data loaded from ``[masterdata]`` (None when services were handed in)."""
+        self.services = services
+        self.engine = engine
+        self._open = False
+        self._running = False
+        self._started: set[str] = set()  # destinations whose workers ran (they close their own)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Master-data rows that did not load."""
+        return self.masterdata.warnings if self.masterdata is not None else ()
+
+    async def open(self) -> None:
+        """Open the store (migrating its schema)."""
+        if not self._open:
+            await self.store.open()
+            self._open = True
+
+    async def start(self, *, listen: bool = True, deliver: bool = True) -> None:
+        """Open the store if needed, start the destination workers and the listeners."""
+        await self.open()
+        self._running = True
+        try:
+            await self.engine.start(listen=listen, deliver=deliver)
+        finally:  # a listener that cannot bind leaves the workers started so far to stop
+            self._started |= {name for name, w in self.engine.workers.items() if w.running}
+
+    async def stop(self) -> None:
+        """Stop listening, finish deliveries in flight."""
+        if self._running:
+            await self.engine.stop()
+            self._running = False
+
+    async def close(self) -> None:
+        """Stop, close every connector and the store."""
+        await self.stop()
+        for name, worker in self.engine.workers.items():
+            if name not in self._started:
+                await worker.connector.close()
+        if self._open:
+            await self.store.close()
+            self._open = False
+
+    async def __aenter__(self) -> Application:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+def _masterdata(settings: Settings, settings_dir: Path, clock: Clock) -> MasterData:
+    on = settings.masterdata.as_of or clock.now().date()
+    return load_master_data(settings.masterdata, base_dir=settings_dir, on=on)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    settings_dir: Path,
+    env: Mapping[str, str],
+    registries: Registries | None = None,
+    clock: Clock | None = None,
+    connector_overrides: Mapping[str, BaseDestination] | None = None,
+    masterdata: MasterData | None = None,
+    services: FlowServices | None = None,
+    store: BaseStore | None = None,
+    middleware: list[Middleware] | None = None,
+) -> Application:
+    """Build everything ``settings`` describe; ConfigError names the first mistake.
+
+    ``settings_dir``: where the ``[masterdata]`` paths start (the settings file's folder).
+    ``env``: where connectors read their secrets (``secret_env`` names). ``registries``:
+    careweave's own and the installed plugins' when None. ``masterdata``: loaded from the settings
+    when None; ``services``: built from the master data when None (given, the settings' master data
+    is not read). ``store``: the configured backend when None, not yet opened.
+    """
+    registries = registries if registries is not None else default_registries()
+    clock = clock or SystemClock()
+    if services is None:
+        masterdata = masterdata or _masterdata(settings, settings_dir, clock)
+        services = masterdata.services(clock=clock)
+    store = store if store is not None else build_store(settings.engine)
+    engine = build_engine(
+        settings,
+        store,
+        registries=registries,
+        services=services,
+        connector_overrides=connector_overrides,
+        secrets=env,
+        middleware=middleware,
+        clock=clock,
+    )
+    return Application(
+        settings=settings,
+        registries=registries,
+        store=store,
+        masterdata=masterdata,
+        services=services,
+        engine=engine,
+    )
+
+
+class _SecretsProbe(Mapping[str, str]):
+    """The environment, answering a stand-in for an unset secret and remembering its name."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+        self.missing: list[str] = []
+
+    def __getitem__(self, key: str) -> str:
+        if value := self._env.get(key):
+            return value
+        self.missing.append(key)
+        return "unset-in-check"
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._env)
+
+    def __len__(self) -> int:
+        return len(self._env)
+
+
+async def check_application(
+    settings: Settings,
+    *,
+    settings_dir: Path,
+    env: Mapping[str, str],
+    registries: Registries | None = None,
+    clock: Clock | None = None,
+) -> list[str]:
+    """Build what ``run`` builds, open nothing; returns the warnings (ConfigError on a mistake).
+
+    Warnings: master-data rows that did not load, and connector secrets not set in ``env`` (an
+    error in ``run``).
+    """
+    registries = registries if registries is not None else default_registries()
+    clock = clock or SystemClock()
+    masterdata = _masterdata(settings, settings_dir, clock)
+    warnings = list(masterdata.warnings)
+    connectors: dict[str, BaseDestination] = {}
+    try:
+        for channel in settings.channels:
+            for destination in channel.destinations:
+                secrets = _SecretsProbe(env)
+                connectors[destination.name] = build_connector(destination, registries, secrets)
+                warnings.extend(
+                    f"destination {destination.name}: {name} is not set in the environment; "
+                    "`careweave run` refuses to start without it"
+                    for name in secrets.missing
+                )
+        build_engine(
+            settings,
+            build_store(settings.engine),
+            registries=registries,
+            services=masterdata.services(clock=clock),
+            connector_overrides=connectors,
+            middleware=[],
+            clock=clock,
+        )
+    finally:
+        await asyncio.gather(*(c.close() for c in connectors.values()))
+    return warnings
