@@ -16,6 +16,7 @@ from careweave.engine.records import (
 from careweave.engine.runtime import Engine
 from careweave.engine.store.base import BaseStore
 from careweave.engine.store.factory import build_store
+from careweave.engine.user_steps import StepContext
 from careweave.exceptions import (
     CareweaveError,
     CodecError,
@@ -56,6 +57,7 @@ __all__ = [
     "NotFoundError",
     "PermanentDeliveryError",
     "Settings",
+    "StepContext",
     "StoreError",
     "TransientDeliveryError",
     "ValidationError",

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import tomllib
 from collections.abc import Collection
 from pathlib import Path
@@ -94,6 +95,33 @@ class DestinationConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
             raise ValueError(f'event_types needs payload = "events", not {self.payload!r}')
 
 
+_CALL = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+
+
+def _check_call(call: str, what: str) -> None:
+    if not _CALL.fullmatch(call):
+        raise ValueError(
+            f"{what} must name a function as 'module:function' (e.g. "
+            f"'site_rules:drop_test_patients'), not {call!r}"
+        )
+
+
+class StepConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A user-written filter or transform step of a channel (docs/user-steps.md)."""
+
+    kind: Literal["filter", "transform"]
+    """``filter``: the function returns True to keep the message, False to store it as filtered;
+    ``transform``: it changes the decoded message or the events (or returns replacements)."""
+    call: str
+    """``module:function``: ``module.py`` beside the settings file, else an installed module."""
+    after: Literal["decode", "mapping"] = "decode"
+    """``decode``: runs on the decoded message, before the mapping (so the mapping sees its
+    changes); ``mapping``: runs once the mapping has made the canonical events."""
+
+    def __post_init__(self) -> None:
+        _check_call(self.call, "call")
+
+
 class ChannelConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """One inbound interface."""
 
@@ -115,6 +143,15 @@ class ChannelConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     """Days after which message content is pruned (metadata is kept); None keeps content."""
     destinations: list[DestinationConfig] = msgspec.field(default_factory=list)
     """Where the channel's work goes."""
+    steps: list[StepConfig] = msgspec.field(default_factory=list)
+    """User-written filter and transform steps, run in order (docs/user-steps.md)."""
+    router: str | None = None
+    """``module:function`` choosing, per message, which of the channel's ``raw``/``events``
+    destinations get it (all when unset); flows' effects are not routed by it."""
+
+    def __post_init__(self) -> None:
+        if self.router is not None:
+            _check_call(self.router, "router")
 
 
 class EngineConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -19,6 +19,7 @@ client) are converted at the connector or store boundary.
     │   ├── FhirError                  FHIR JSON or resource shape
     │   └── CsvError                   flat-file rows
     ├── MappingError                   wire message decoded but cannot become canonical events
+    ├── StepError                      a user-written channel step raised or returned a wrong value
     ├── ValidationError                business validation rejected a record
     ├── DeliveryError                  an effect could not be delivered to a destination
     │   ├── TransientDeliveryError     retry later (timeouts, 5xx, connection refused, 429)
@@ -115,6 +116,10 @@ class CsvError(CodecError):
 
 class MappingError(CareweaveError):
     """The message cannot be mapped to canonical events."""
+
+
+class StepError(CareweaveError):
+    """A user-written channel step failed."""
 
 
 class ValidationError(CareweaveError):

@@ -29,6 +29,7 @@ def test_public_names_are_pinned() -> None:
             "NotFoundError",
             "PermanentDeliveryError",
             "Settings",
+            "StepContext",
             "StoreError",
             "TransientDeliveryError",
             "ValidationError",

@@ -131,7 +131,8 @@ def build_application(
 ) -> Application:
     """Build everything ``settings`` describe; ConfigError names the first mistake.
 
-    ``settings_dir``: where the ``[masterdata]`` paths start (the settings file's folder).
+    ``settings_dir``: where the ``[masterdata]`` paths start and channels' user-written step files
+    are (the settings file's folder).
     ``env``: where connectors read their secrets (``secret_env`` names). ``registries``:
     careweave's own and the installed plugins' when None. ``masterdata``: loaded from the settings
     when None; ``services``: built from the master data when None (given, the settings' master data
@@ -152,6 +153,7 @@ def build_application(
         secrets=env,
         middleware=middleware,
         clock=clock,
+        settings_dir=settings_dir,
     )
     return Application(
         settings=settings,
@@ -219,6 +221,7 @@ async def check_application(
             connector_overrides=connectors,
             middleware=[],
             clock=clock,
+            settings_dir=settings_dir,
         )
     finally:
         await asyncio.gather(*(c.close() for c in connectors.values()))

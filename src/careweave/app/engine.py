@@ -2,15 +2,17 @@
 
 Every name the settings use is looked up in the registries handed in, and every mistake is a
 :class:`~careweave.exceptions.ConfigError` naming the channel or destination: an unknown format,
-mapping, flow or connector type, a flow whose master data is missing, a connector whose secret is
-not set.
+mapping, flow or connector type, a user-written step that cannot be loaded, a flow whose master
+data is missing, a connector whose secret is not set.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from careweave.app.registries import Registries, default_registries
+from careweave.app.user_code import user_steps
 from careweave.config import ChannelConfig, DestinationConfig, Settings
 from careweave.connectors.base import BaseDestination
 from careweave.engine.channel import Channel, Route, Step, message_types_filter
@@ -22,16 +24,29 @@ from careweave.exceptions import ConfigError
 from careweave.flows.services import FlowServices
 
 
-def build_channel(config: ChannelConfig, registries: Registries, services: FlowServices) -> Channel:
-    """The steps (accept filter, decode, mapping), routes and flows a channel's settings describe."""
+def build_channel(
+    config: ChannelConfig,
+    registries: Registries,
+    services: FlowServices,
+    *,
+    settings_dir: Path | None = None,
+) -> Channel:
+    """The steps (accept filter, decode, user steps, mapping, user steps, router), routes and flows
+    a channel's settings describe; user steps' files are looked for in ``settings_dir`` (None:
+    installed modules only)."""
     try:
+        user = user_steps(config, settings_dir)
         steps: list[Step] = []
         if config.accept:
             steps.append(message_types_filter(config.accept))
         if (decode := registries.formats.decode_step(config)) is not None:
             steps.append(decode)
+        steps.extend(user.after_decode)
         if config.mapping is not None:
             steps.append(registries.mappings.step(config.mapping))
+        steps.extend(user.after_mapping)
+        if user.router is not None:
+            steps.append(user.router)
         flows = registries.flows.build_all(config.flows, services)
     except ConfigError as exc:
         raise ConfigError(f"channel {config.name}: {exc}") from exc
@@ -65,17 +80,22 @@ def build_engine(
     secrets: Mapping[str, str] | None = None,
     middleware: list[Middleware] | None = None,
     clock: Clock | None = None,
+    settings_dir: Path | None = None,
 ) -> Engine:
     """An engine for ``settings`` over ``store`` (not started).
 
     ``registries``: what settings may name (careweave's own and the installed plugins' when None);
     ``services``: what flows are built with (no master data when None); ``connector_overrides``:
-    connectors by destination name that replace the configured ones (a test double, a simulator).
+    connectors by destination name that replace the configured ones (a test double, a simulator);
+    ``settings_dir``: where channels' user-written step files are (the settings file's folder).
     """
     registries = registries if registries is not None else default_registries()
     clock = clock or (services.clock if services is not None else SystemClock())
     services = services if services is not None else FlowServices(clock=clock)
-    channels = {c.name: build_channel(c, registries, services) for c in settings.channels}
+    channels = {
+        c.name: build_channel(c, registries, services, settings_dir=settings_dir)
+        for c in settings.channels
+    }
     overrides = dict(connector_overrides or {})
     names = [d.name for c in settings.channels for d in c.destinations]
     if unknown := sorted(set(overrides) - set(names)):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from careweave.cli import cases, engine, erp, fhir, hl7, revenue, x12
+from careweave.cli import cases, diff, engine, erp, fhir, hl7, report, revenue, sandbox, x12
 
 app = typer.Typer(
     name="careweave",
@@ -15,7 +15,9 @@ app = typer.Typer(
 )
 app.command()(engine.run)
 app.command()(engine.check)
+app.command()(diff.diff)
 app.command()(engine.demo)
+app.command()(report.report)
 app.add_typer(engine.db_app, name="db")
 app.add_typer(engine.messages_app, name="messages")
 app.add_typer(engine.replay_app, name="replay")
@@ -27,6 +29,7 @@ app.add_typer(fhir.app, name="fhir")
 app.add_typer(erp.crosswalk_app, name="crosswalk")
 app.add_typer(erp.erp_app, name="erp")
 app.add_typer(revenue.app, name="revenue")
+app.add_typer(sandbox.app, name="sandbox")
 
 
 def main() -> None:

@@ -1,8 +1,11 @@
 """``careweave crosswalk`` and ``careweave erp``: the item crosswalk, ERP exception cases, the close.
 
-``careweave crosswalk add CODE ITEM --erp erp.toml`` adds an effective-dated crosswalk entry to the
-file under version control; with ``--config`` it also resolves the ``item-miss:CODE`` case and
-replays every transaction parked on it, whose effects the running engine then delivers.
+Every command takes the settings file (``--config``) and nothing else: the master data comes from
+its ``[masterdata]`` section, and the commands that change something build the application from it
+(:func:`careweave.cli.build.with_application`), beside a running engine on the same database, which
+delivers what they queue. ``careweave crosswalk add CODE ITEM --config careweave.toml`` writes the
+entry to the crosswalk file ``[masterdata]`` names (under version control), resolves the
+``item-miss:CODE`` case and replays every transaction parked on it.
 """
 
 from __future__ import annotations
@@ -15,54 +18,77 @@ import msgspec
 import typer
 from rich.table import Table
 
-from careweave.cli.common import (
-    ConfigOption,
-    JsonOption,
-    console,
-    fail,
-    print_json,
-    settings_from,
-    with_store,
-)
+from careweave.app import Application
+from careweave.cli.build import in_settings, load, settings_dir, with_application
+from careweave.cli.common import ConfigOption, JsonOption, console, fail, print_json, with_store
+from careweave.config import Settings
+from careweave.engine.records import ExceptionCase
 from careweave.engine.store.base import BaseStore
 from careweave.erp.close import close_report
 from careweave.erp.item_miss import ItemMissFix, fix_item_miss
 from careweave.erp.ledger import PostedJournal
 from careweave.erp.periods import Period
 from careweave.erp.stored import stored_journals
-from careweave.exceptions import CareweaveError
+from careweave.exceptions import CareweaveError, ConfigError, ValidationError
 from careweave.masterdata.cost_centers import ChartOfAccounts
-from careweave.masterdata.items import CodeKind
-from careweave.masterdata.loader import ErpMasterData, load_erp_master_data
+from careweave.masterdata.crosswalk_file import CrosswalkFile
+from careweave.masterdata.files import MasterData, load_master_data
+from careweave.masterdata.items import CodeKind, ItemCrosswalk
 
 crosswalk_app = typer.Typer(
     help="The item crosswalk: EHR codes, GTIN, UDI to ERP items.", no_args_is_help=True
 )
 erp_app = typer.Typer(help="ERP side: item-miss cases, month-end close.", no_args_is_help=True)
 
-ErpOption = typer.Option(
-    ..., "--erp", help="ERP master-data file (TOML, [erp] section).", envvar="CAREWEAVE_ERP"
-)
-
-
-def _master(path: Path) -> ErpMasterData:
-    try:
-        data = load_erp_master_data(path, on=dt.date.today())  # noqa: DTZ011 (a calendar day)
-    except CareweaveError as exc:
-        fail(str(exc))
-    for warning in data.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
-    return data
-
-
 ALWAYS = dt.date(1900, 1, 1)
 """Start date of an entry for a code that never had one: it has always meant that item."""
 
 
-def _default_start(data: ErpMasterData, kind: CodeKind, code: str) -> dt.date:
-    if data.crosswalk.history(kind, code):
-        return dt.date.today()  # noqa: DTZ011 (a calendar day)
-    return ALWAYS
+def _today() -> dt.date:
+    return dt.date.today()  # noqa: DTZ011 (a calendar day)
+
+
+def _warn(data: MasterData | None) -> None:
+    for warning in data.warnings if data is not None else ():
+        console.print(f"[yellow]warning:[/] {warning}")
+
+
+def _master_data(settings: Settings, config: Path | None) -> MasterData:
+    """The settings' ``[masterdata]``, loaded as the application loads it (no connector built)."""
+    try:
+        data = load_master_data(
+            settings.masterdata,
+            base_dir=settings_dir(config),
+            on=settings.masterdata.as_of or _today(),
+        )
+    except ConfigError as exc:
+        fail(in_settings(config, exc), 2)
+    _warn(data)
+    return data
+
+
+def _crosswalk(data: MasterData | None, config: Path | None) -> tuple[ItemCrosswalk, CrosswalkFile]:
+    if data is None or data.crosswalk is None or data.crosswalk_file is None:
+        fail(
+            in_settings(
+                config,
+                ConfigError(
+                    "[masterdata] names no crosswalk: name its items and crosswalk files "
+                    "(see docs/configuration.md)"
+                ),
+            ),
+            2,
+        )
+    return data.crosswalk, data.crosswalk_file
+
+
+def _start(crosswalk: ItemCrosswalk, kind: CodeKind, code: str, effective: str) -> dt.date:
+    if effective:
+        try:
+            return dt.date.fromisoformat(effective)
+        except ValueError:
+            fail(f"--effective {effective!r} is not YYYY-MM-DD", 2)
+    return _today() if crosswalk.history(kind, code) else ALWAYS
 
 
 @crosswalk_app.command("add")
@@ -71,7 +97,6 @@ def crosswalk_add(
         ..., help="The code as the source sends it (EHR item code, GTIN ...)."
     ),
     item: str = typer.Argument(..., help="The ERP item number it means."),
-    erp: Path = ErpOption,
     kind: CodeKind = typer.Option(CodeKind.EHR, help="Which identifier CODE is."),
     effective: str = typer.Option(
         "",
@@ -81,54 +106,39 @@ def crosswalk_add(
     actor: str = typer.Option("", help="Who makes the change (default: the OS user)."),
     config: Path | None = ConfigOption,
 ) -> None:
-    """Map CODE to ITEM; with --config, resolve the item-miss case and replay its transactions."""
-    data = _master(erp)
+    """Map CODE to ITEM in the crosswalk file, resolve the item-miss case, replay its transactions."""
     who = actor or getpass.getuser()
-    try:
-        since = dt.date.fromisoformat(effective) if effective else _default_start(data, kind, code)
-    except ValueError:
-        fail(f"--effective {effective!r} is not YYYY-MM-DD")
-    if config is None:
+
+    async def work(application: Application) -> tuple[ItemMissFix, dt.date, Path]:
+        _warn(application.masterdata)
+        crosswalk, file = _crosswalk(application.masterdata, config)
+        since = _start(crosswalk, kind, code, effective)
         try:
-            entry = data.crosswalk.add(
-                kind, code, item, effective_from=since, source="cli", added_by=who
-            )
-        except CareweaveError as exc:
-            fail(str(exc))
-        data.crosswalk_file.save(data.crosswalk.entries())
-        console.print(
-            f"{kind}:{code} -> {item} from {since} (version {entry.version}) "
-            f"saved to {data.crosswalk_file.path}"
-        )
-        return
-    settings = settings_from(config)
+            fix = await fix_item_miss(
+                application.engine, crosswalk, code, item, actor=who, effective_from=since,
+                kind=kind, crosswalk_file=file, source="cli",
+            )  # fmt: skip
+        except ValidationError as exc:  # an unknown ERP item, an empty code
+            fail(str(exc), 2)
+        return fix, since, file.path
 
-    async def work(store: BaseStore) -> ItemMissFix:
-        from careweave.app import build_engine
-
-        engine = build_engine(settings, store, middleware=[], services=data.services())
-        return await fix_item_miss(
-            engine, data.crosswalk, code, item, actor=who, effective_from=since,
-            kind=kind, crosswalk_file=data.crosswalk_file, source="cli",
-        )  # fmt: skip
-
-    fix = with_store(settings, work)
+    fix, since, path = with_application(config, work)
     console.print(
-        f"{kind}:{code} -> {item} from {since} (version {fix.entry.version}); "
+        f"{kind}:{code} -> {item} from {since} (version {fix.entry.version}) saved to {path}; "
         f"case(s) {fix.case_ids or 'none open'} resolved, {fix.replayed} message(s) replayed"
     )
 
 
 @crosswalk_app.command("list")
 def crosswalk_list(
-    erp: Path = ErpOption,
+    config: Path | None = ConfigOption,
     code: str = typer.Option("", help="Only entries for this code."),
     as_json: bool = JsonOption,
 ) -> None:
     """Every crosswalk entry, every version."""
-    entries = [
-        e for e in _master(erp).crosswalk.entries() if not code or e.code.upper() == code.upper()
-    ]
+    settings, _known = load(config)
+    crosswalk, _file = _crosswalk(_master_data(settings, config), config)
+    entries = [e for e in crosswalk.entries() if not code or e.code.upper() == code.upper()]
     if as_json:
         print_json(entries)
         return
@@ -144,12 +154,12 @@ def crosswalk_list(
 @erp_app.command("cases")
 def erp_cases(config: Path | None = ConfigOption, as_json: bool = JsonOption) -> None:
     """Open supply-chain cases (item misses, unmapped locations) with their suggestions."""
-    settings = settings_from(config)
+    settings, _known = load(config)
 
-    async def work(store: BaseStore) -> list:  # type: ignore[type-arg]
+    async def work(store: BaseStore) -> list[ExceptionCase]:
         return await store.list_cases(team="supply-chain", limit=1000)
 
-    cases = with_store(settings, work)
+    cases = with_store(settings, work, read_only=True)
     if as_json:
         print_json(cases)
         return
@@ -166,7 +176,6 @@ def erp_cases(config: Path | None = ConfigOption, as_json: bool = JsonOption) ->
 def erp_close(
     period: str = typer.Argument(..., help="The period to close, YYYY-MM."),
     config: Path | None = ConfigOption,
-    erp: Path = ErpOption,
     channel: str = typer.Option("close", help="The channel of format erp-close-request."),
     actor: str = typer.Option("", help="Who closes (default: the OS user)."),
 ) -> None:
@@ -174,23 +183,24 @@ def erp_close(
     try:
         key = Period.parse(period).key
     except CareweaveError as exc:
-        fail(str(exc))
-    data = _master(erp)
-    settings = settings_from(config)
+        fail(str(exc), 2)
     body = msgspec.json.encode({"period": key, "requested_by": actor or getpass.getuser()})
 
-    async def work(store: BaseStore) -> str:
-        from careweave.app import build_engine
-
-        engine = build_engine(settings, store, middleware=[], services=data.services())
+    async def work(application: Application) -> str:
+        _warn(application.masterdata)
+        engine = application.engine
         if channel not in engine.channels:
-            fail(f"no channel {channel!r} in the settings")
+            fail(in_settings(config, ConfigError(f"no channel {channel!r}")), 2)
         result, processing = await engine.receive(
             channel, body, content_type="application/json", dedup_key=f"close:{key}"
         )
-        return processing.error or f"message {result.message_id}: {result.state.value}"
+        if result.duplicate:
+            return f"already requested as message {result.message_id} ({result.state.value})"
+        if processing.error:  # stored: fix the cause, then replay the message
+            fail(f"close {key}: message {result.message_id} is in error: {processing.error}")
+        return f"message {result.message_id}: {result.state.value}"
 
-    console.print(f"close {key}: {with_store(settings, work)}")
+    console.print(f"close {key}: {with_application(config, work)}")
 
 
 @erp_app.command("report")
@@ -203,11 +213,14 @@ def erp_report(
     try:
         which = Period.parse(period)
     except CareweaveError as exc:
-        fail(str(exc))
-    settings = settings_from(config)
+        fail(str(exc), 2)
+    settings, _known = load(config)
+    chart = (
+        _master_data(settings, config).chart or ChartOfAccounts()
+    )  # the chart the close posted with
 
     async def work(store: BaseStore) -> list[PostedJournal]:
         return await stored_journals(store)
 
-    report = close_report(with_store(settings, work), which, ChartOfAccounts())
+    report = close_report(with_store(settings, work, read_only=True), which, chart)
     typer.echo(report.to_csv() if csv_output else report.to_text(), nl=False)

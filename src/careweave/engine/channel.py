@@ -36,6 +36,11 @@ class Envelope:
     events: list[BusinessEvent] = field(default_factory=list)
     filtered: bool = False
     attributes: dict[str, str] = field(default_factory=dict)
+    payload: bytes | None = None
+    """What ``raw`` routes forward when a step rewrote the decoded message (the received bytes
+    when None)."""
+    destinations: frozenset[str] | None = None
+    """The routes' destinations a router step chose for this message (every route when None)."""
 
 
 Step = Callable[[Envelope], None]
@@ -135,7 +140,12 @@ class Channel:
                     if flow.wants(event):
                         flow.run(event, out)
             events = tuple(_stored_event(e) for e in [*envelope.events, *out.events])
-            effects = tuple(e for route in self.routes for e in self._effects(route, envelope))
+            effects = tuple(
+                e
+                for route in self.routes
+                if envelope.destinations is None or route.destination in envelope.destinations
+                for e in self._effects(route, envelope)
+            )
             effects += tuple(out.effects)
         except Exception as exc:  # a step or flow bug must not lose the message: store it in error
             return Processing(
@@ -158,7 +168,7 @@ class Channel:
                 NewEffect(
                     destination=route.destination,
                     idempotency_key=f"{self.name}:{_identity(message)}",
-                    payload=message.raw,
+                    payload=message.raw if envelope.payload is None else envelope.payload,
                     content_type=route.content_type or message.content_type,
                     ordering_key=envelope.ordering_key,
                 )

@@ -101,6 +101,10 @@ class PhysicianDirectory:
         """The physician's group, or None for a physician no group employs."""
         return self._members.get(npi) if npi else None
 
+    def members(self) -> dict[str, PhysicianGroup]:
+        """Every physician's group, by NPI."""
+        return dict(self._members)
+
 
 class StandardCost(msgspec.Struct, frozen=True, kw_only=True):
     """Standard cost of one procedure: what the facility spends, what the physician's time costs."""
@@ -119,6 +123,10 @@ class StandardCostTable:
     def get(self, procedure_code: str | None) -> StandardCost | None:
         """The standard cost of a procedure, if the table has one."""
         return self._costs.get(procedure_code) if procedure_code else None
+
+    def costs(self) -> list[StandardCost]:
+        """Every procedure's standard cost."""
+        return list(self._costs.values())
 
 
 class ProjectAllocation(msgspec.Struct, frozen=True, kw_only=True):

@@ -1,14 +1,17 @@
 """``careweave demo``: a simulated day of EHR traffic through the engine, over real sockets.
 
-One process, the embedded SQLite store. The EHR simulator sends HL7 v2 over MLLP on four
-connections; the engine stores each message before acknowledging it, maps it to canonical events
-and runs the supply-to-replenish and cost-allocation flows, whose inventory movements, bill-only
-purchase orders and journals go to the simulated cloud ERP over its REST API (OAuth2, rate limit).
-Charges go as JSON events to a recording endpoint standing in for the revenue-cycle platform, the
-raw messages to a file archive. Malformed messages are stored and answered AR; supplies whose EHR
-item code is missing from the crosswalk park on one supply-chain case per code. At the end the demo
-fixes the busiest case once and every transaction parked on it is replayed, and compares careweave's
-stock positions (business state in its store) with the ERP's on-hand figures.
+One process, the embedded SQLite store, built by :func:`careweave.app.build_application` from
+settings that name the simulators (an ``erp`` connector to the ERP simulator, ``http`` to the
+recording endpoint) and the master data made from the scenario. The EHR simulator sends HL7 v2 over
+MLLP on four connections; the engine stores each message before acknowledging it, maps it to
+canonical events and runs the supply-to-replenish and cost-allocation flows, whose inventory
+movements, bill-only purchase orders and journals go to the simulated cloud ERP over its REST API
+(OAuth2, rate limit). Charges go as JSON events to a recording endpoint standing in for the
+revenue-cycle platform, the raw messages to a file archive. Malformed messages are stored and
+answered AR; supplies whose EHR item code is missing from the crosswalk park on one supply-chain case
+per code. At the end the demo fixes the busiest case once and every transaction parked on it is
+replayed, and compares careweave's stock positions (business state in its store) with the ERP's
+on-hand figures.
 """
 
 from __future__ import annotations
@@ -23,11 +26,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from careweave.app import build_engine
+from careweave.app import build_application
 from careweave.config import parse_settings
-from careweave.connectors.erp import ErpConfig, ErpConnector, ErpDestination
 from careweave.engine.records import EffectState, ExceptionCase, MessageQuery, MessageState
-from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
+from careweave.engine.store.base import BaseStore
 from careweave.erp.item_miss import fix_item_miss
 from careweave.erp.stored import stored_positions
 from careweave.sandbox.ehr import EhrScenarioConfig, generate_scenario, send_scenario
@@ -38,7 +40,7 @@ from careweave.testing import RecordingHttpServer
 _ERP_CLIENT, _ERP_SECRET = "careweave", "careweave-secret"  # the simulator's demo client
 
 
-def _settings(data_dir: Path, url: str) -> str:
+def _settings(data_dir: Path, erp_url: str, rcm_url: str) -> str:
     return f"""
 [engine]
 data_dir = "{data_dir}"
@@ -53,14 +55,20 @@ source = {{ type = "mllp", port = 0 }}
 [[channels.destinations]]
 name = "erp"
 payload = "none"
-connector = {{ type = "null" }}
 worker = {{ concurrency = 8, retry = {{ max_attempts = 20, initial_backoff = 0.05, max_backoff = 1.0 }} }}
+
+[channels.destinations.connector]
+type = "erp"
+base_url = "{erp_url}"
+client_id = "{_ERP_CLIENT}"
+rate_limit = 500.0
+rate_burst = 50
 
 [[channels.destinations]]
 name = "revenue-cycle"
 payload = "events"
 event_types = ["ChargeCaptured"]
-connector = {{ type = "http", url = "{url}/rcm/charges" }}
+connector = {{ type = "http", url = "{rcm_url}/rcm/charges" }}
 
 [[channels.destinations]]
 name = "archive"
@@ -68,9 +76,7 @@ connector = {{ type = "file", directory = "{data_dir / "archive"}", suffix = ".h
 """
 
 
-async def _settle(
-    store: SqliteStore, progress: Progress, label: str, patience: float = 120
-) -> None:
+async def _settle(store: BaseStore, progress: Progress, label: str, patience: float = 120) -> None:
     """Wait until every effect is delivered or dead, showing a progress bar."""
     counts = await store.counts()
     total = sum(v for k, v in counts.items() if k.startswith("effects."))
@@ -109,68 +115,57 @@ async def run_demo(
     simulator = ErpSimulator(ErpSimulatorConfig(rate_limit=500.0, rate_burst=100))
     seed_erp(simulator.state, books)
     with ErpSimulatorServer(simulator) as erp_server, RecordingHttpServer() as rcm:
-        connector = ErpConnector(
-            ErpConfig(
-                base_url=erp_server.base_url,
-                client_id=_ERP_CLIENT,
-                rate_limit=500.0,
-                rate_burst=50,
-            ),
-            secret=_ERP_SECRET,
-        )
-        store = SqliteStore(SqliteConfig(path=data_dir / "careweave.db"))
-        await store.open()
-        engine = build_engine(
-            parse_settings(_settings(data_dir, rcm.url)),
-            store,
+        application = build_application(
+            parse_settings(_settings(data_dir, erp_server.base_url, rcm.url)),
+            settings_dir=data_dir,
+            env={"CAREWEAVE_ERP_SECRET": _ERP_SECRET},  # the connector's default secret_env
+            services=books.services(),  # the scenario's books stand in for [masterdata]
             middleware=[],
-            connector_overrides={"erp": ErpDestination(connector)},
-            services=books.services(),
         )
-        await engine.start()
-        port = engine.listeners["ehr"].port
-        started = time.perf_counter()
-        columns = (
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-        )
-        with Progress(*columns, console=console) as progress:
-            sending = progress.add_task(f"EHR -> MLLP :{port}", total=len(messages))
+        async with application:  # leaving stops the engine, closes connectors and the store
+            await application.start()
+            engine, store = application.engine, application.store
+            port = engine.listeners["ehr"].port
+            started = time.perf_counter()
+            columns = (
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+            )
+            with Progress(*columns, console=console) as progress:
+                sending = progress.add_task(f"EHR -> MLLP :{port}", total=len(messages))
 
-            def advance(done: int, _total: int) -> None:
-                progress.update(sending, completed=done)
+                def advance(done: int, _total: int) -> None:
+                    progress.update(sending, completed=done)
 
-            results = await send_scenario(messages, "127.0.0.1", port, 4, advance)
-            sent_s = time.perf_counter() - started
-            await _settle(store, progress, "deliveries (ERP, RCM, archive)")
-            cases = await store.list_cases()
-            busiest = _busiest(cases)
-            fix = None
-            if busiest is not None:
-                code = busiest.case_key.split(":", 1)[1]
-                fix = await fix_item_miss(
-                    engine,
-                    books.crosswalk,
-                    code,
-                    erp_item_number(code),
-                    actor="demo",
-                    effective_from=SINCE,
-                    source="demo",
-                )
-                await _settle(store, progress, f"replaying {fix.replayed} parked message(s)")
-        await engine.stop()
-        await connector.aclose()
-        counts = await store.counts()
-        errors = await store.list_messages(MessageQuery(state=MessageState.ERROR, limit=10_000))
-        per_dest = collections.Counter(
-            (e.destination, e.state.value) for e in await store.list_effects(limit=1_000_000)
-        )
-        dead = await store.list_effects(state=EffectState.DEAD, limit=10_000)
-        open_cases = await store.list_cases()
-        moved = await stored_positions(store)
-        await store.close()
+                results = await send_scenario(messages, "127.0.0.1", port, 4, advance)
+                sent_s = time.perf_counter() - started
+                await _settle(store, progress, "deliveries (ERP, RCM, archive)")
+                cases = await store.list_cases()
+                busiest = _busiest(cases)
+                fix = None
+                if busiest is not None:
+                    code = busiest.case_key.split(":", 1)[1]
+                    fix = await fix_item_miss(
+                        engine,
+                        books.crosswalk,
+                        code,
+                        erp_item_number(code),
+                        actor="demo",
+                        effective_from=SINCE,
+                        source="demo",
+                    )
+                    await _settle(store, progress, f"replaying {fix.replayed} parked message(s)")
+            await application.stop()
+            counts = await store.counts()
+            errors = await store.list_messages(MessageQuery(state=MessageState.ERROR, limit=10_000))
+            per_dest = collections.Counter(
+                (e.destination, e.state.value) for e in await store.list_effects(limit=1_000_000)
+            )
+            dead = await store.list_effects(state=EffectState.DEAD, limit=10_000)
+            open_cases = await store.list_cases()
+            moved = await stored_positions(store)
 
     state = simulator.state
     agree = all(state.on_hand(item, loc) == p.on_hand for (loc, item), p in moved.items())

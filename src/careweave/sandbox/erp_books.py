@@ -78,9 +78,18 @@ class ScenarioBooks:
 
 
 def build_books(
-    scenario: EhrScenario, *, crosswalk_missing: frozenset[str] = frozenset()
+    scenario: EhrScenario,
+    *,
+    crosswalk_missing: frozenset[str] = frozenset(),
+    opening_stock: int = OPENING_STOCK,
+    par: int = PAR,
+    reorder_point: int = REORDER_POINT,
 ) -> ScenarioBooks:
-    """Master data for ``scenario``; codes in ``crosswalk_missing`` are left out of the crosswalk."""
+    """Master data for ``scenario``; codes in ``crosswalk_missing`` are left out of the crosswalk.
+
+    Every item starts with ``opening_stock`` at every location, with the same ``par`` and
+    ``reorder_point``.
+    """
     items = [
         MasterItem(
             item_number=erp_item_number(i.ehr_item_code),
@@ -148,14 +157,14 @@ def build_books(
         ParLevel(
             location_id=loc.location_id,
             item_number=item.item_number,
-            par=PAR,
-            reorder_point=REORDER_POINT,
+            par=par,
+            reorder_point=reorder_point,
         )
         for loc in locations
         for item in items
     ]
     stock = {
-        (loc.location_id, item.item_number): OPENING_STOCK for loc in locations for item in items
+        (loc.location_id, item.item_number): opening_stock for loc in locations for item in items
     }
     return ScenarioBooks(
         crosswalk=ItemCrosswalk(items, entries),
@@ -188,8 +197,10 @@ def seed_erp(state: ErpState, books: ScenarioBooks) -> None:
             LocationRecord(loc.location_id, loc.location_id, kind, loc.facility, loc.entity)
         )
         for item in books.crosswalk.items():
-            state.record_transaction(
-                InventoryTransactionIn(
-                    "receipt", item.item_number, loc.location_id, OPENING_STOCK, reference="opening"
+            quantity = books.opening.get((loc.location_id, item.item_number), 0)
+            if quantity > 0:
+                state.record_transaction(
+                    InventoryTransactionIn(
+                        "receipt", item.item_number, loc.location_id, quantity, reference="opening"
+                    )
                 )
-            )

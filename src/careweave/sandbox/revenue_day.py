@@ -1,6 +1,8 @@
 """A sandbox revenue day: EHR charges to claims to remittances to the GL, reconciled to the cent.
 
-One process, the embedded SQLite store, real sockets everywhere:
+One process, the embedded SQLite store, real sockets everywhere; the engine is built by
+:func:`careweave.app.build_application` from settings that name the simulators' URLs
+(``rcm``, ``http`` connectors), with the domain services made from the scenario:
 
 1. the EHR simulator sends a day of HL7 v2 over MLLP; the ``ehr`` channel maps it and runs
    patient-to-billing, whose effects go to the revenue-cycle platform simulator over HTTP
@@ -30,7 +32,7 @@ from pathlib import Path
 import httpx
 import msgspec
 
-from careweave.app import build_engine
+from careweave.app import build_application
 from careweave.codecs.x12 import EnvelopeConfig, Organization
 from careweave.codecs.x12.document import read_document
 from careweave.config import parse_settings
@@ -39,12 +41,11 @@ from careweave.connectors.rcm import (
     RcmAccountsClient,
     RcmChargeLine,
     RcmDestination,
-    RcmDestinationConfig,
 )
 from careweave.engine.clock import ManualClock, SystemClock
 from careweave.engine.records import EffectState
 from careweave.engine.runtime import Engine
-from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
+from careweave.engine.store.base import BaseStore
 from careweave.exceptions import CareweaveError
 from careweave.flows.claim_register import registered_claims
 from careweave.flows.claim_run_report import ClaimRunResult, claim_run_report
@@ -130,7 +131,7 @@ class RevenueDayResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _settings(data_dir: Path, gl_url: str, house_url: str) -> str:
+def _settings(data_dir: Path, rcm_url: str, house_url: str, gl_url: str) -> str:
     return f"""
 [engine]
 data_dir = "{data_dir}"
@@ -145,10 +146,8 @@ source = {{ type = "mllp", port = 0 }}
 
 [[channels.destinations]]
 name = "revenue-cycle"
-# Flow effects only: the route itself forwards no event (the engine has no "flows only" route yet).
-payload = "events"
-event_types = ["NoSuchEvent"]
-connector = {{ type = "null" }}
+payload = "none"
+connector = {{ type = "rcm", base_url = "{rcm_url}" }}
 worker = {{ concurrency = 64, batch_size = 512, poll_interval = 0.02 }}
 
 [[channels]]
@@ -172,8 +171,7 @@ source = {{ type = "mllp", port = 0 }}
 
 [[channels.destinations]]
 name = "general-ledger"
-payload = "events"
-event_types = ["NoSuchEvent"]
+payload = "none"
 connector = {{ type = "http", url = "{gl_url}/gl/postings" }}
 worker = {{ concurrency = 16, batch_size = 512, poll_interval = 0.02 }}
 """
@@ -271,20 +269,22 @@ async def run_revenue_day(
         ) as house_server,
         RecordingHttpServer() as ledger,
     ):
-        settings = parse_settings(_settings(data_dir, ledger.url, house_server.base_url))
-        store = SqliteStore(SqliteConfig(path=data_dir / "careweave.db"))
-        await store.open()
-        rcm_connector = RcmDestination(RcmDestinationConfig(base_url=rcm_server.base_url))
-        engine = build_engine(
+        settings = parse_settings(
+            _settings(data_dir, rcm_server.base_url, house_server.base_url, ledger.url)
+        )
+        application = build_application(
             settings,
-            store,
-            services=services,
-            connector_overrides={"revenue-cycle": rcm_connector},
+            settings_dir=data_dir,
+            env={},
+            services=services,  # built from the scenario; claims settings are not a section yet
             middleware=[],
             clock=SystemClock(),  # the simulated calendar is the flows' clock, not the workers'
         )
-        await engine.start()
+        engine, store = application.engine, application.store
+        rcm_connector = engine.workers["revenue-cycle"].connector
+        assert isinstance(rcm_connector, RcmDestination)
         try:
+            await application.start()
             port = engine.listeners["ehr"].port
             await send_scenario(messages, "127.0.0.1", port, config.connections, None)
             timings["ehr_ingest_s"] = time.perf_counter() - started
@@ -334,14 +334,12 @@ async def run_revenue_day(
             )
             await accounts.close()
         finally:
-            await engine.stop()
-            await rcm_connector.close()
-            await store.close()
+            await application.close()
     return result
 
 
 async def _reconcile(
-    store: SqliteStore,
+    store: BaseStore,
     accounts: RcmAccountsClient,
     house_url: str,
     ledger: RecordingHttpServer,

@@ -6,6 +6,7 @@ and in the demo: a real socket on loopback, a free port by default.
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -46,7 +47,14 @@ class SimulatorServer:
         """Start serving; return the base URL (``http://127.0.0.1:<port>``)."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self._host, self._port))
+        try:
+            sock.bind((self._host, self._port))
+        except OSError as exc:
+            sock.close()
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)
+            raise ConfigError(
+                f"the {self._name} cannot listen on {self._host}:{self._port}: {reason}"
+            ) from exc
         port = sock.getsockname()[1]
         config = uvicorn.Config(self.app, access_log=False, **self._options)
         server = uvicorn.Server(config)

@@ -18,10 +18,18 @@ from careweave.codecs.fhir.decode import (
 from careweave.exceptions import FhirError
 from tests.conftest import corpus_path
 
+# Resource examples only: r4-core-definitions holds the specification's conformance resources
+# (StructureDefinitions, ValueSets) and a package manifest, which are not clinical examples.
+EXAMPLE_FOLDERS = ("hl7-r4-examples", "synthea-fhiry")
+
 
 def _corpus_files() -> list[Path]:
-    root = corpus_path("fhir-r4")
-    return sorted(p for p in root.rglob("*") if p.suffix in {".json", ".ndjson"})
+    return sorted(
+        p
+        for folder in EXAMPLE_FOLDERS
+        for p in corpus_path("fhir-r4", folder).rglob("*")
+        if p.suffix in {".json", ".ndjson"}
+    )
 
 
 def test_every_corpus_example_of_a_modelled_type_decodes():

@@ -9,6 +9,7 @@ DFT^P03 with cath-lab cases, their supplies and implants (FT1 + ZSU, see
 from careweave.sandbox.ehr.catalog import CatalogItem, ItemCatalog, ItemCategory, build_item_catalog
 from careweave.sandbox.ehr.checkdigits import is_valid_gtin, is_valid_npi
 from careweave.sandbox.ehr.config import EhrScenarioConfig, EncounterMix, EventRates
+from careweave.sandbox.ehr.delivery import FeedReport, ResendPolicy, deliver_feed
 from careweave.sandbox.ehr.generator import EhrScenario, generate_scenario
 from careweave.sandbox.ehr.messages import GeneratedMessage, MalformedKind
 from careweave.sandbox.ehr.sender import SendResult, send_scenario
@@ -19,12 +20,15 @@ __all__ = [
     "EhrScenarioConfig",
     "EncounterMix",
     "EventRates",
+    "FeedReport",
     "GeneratedMessage",
     "ItemCatalog",
     "ItemCategory",
     "MalformedKind",
+    "ResendPolicy",
     "SendResult",
     "build_item_catalog",
+    "deliver_feed",
     "generate_scenario",
     "is_valid_gtin",
     "is_valid_npi",

@@ -52,6 +52,10 @@ class EhrScenarioConfig(msgspec.Struct, frozen=True, kw_only=True):
 
     seed: int = 1
     """Seed of the scenario's ``random.Random``; nothing else is random."""
+    enterprise_seed: int | None = None
+    """Seed of the enterprise: facility NPIs, providers, the patient population and which catalog
+    codes the ERP lacks; None: ``seed``. Fixed, it keeps one health system (one set of master data,
+    see :mod:`careweave.sandbox.health_system`) across days generated with different seeds."""
     start_date: dt.date = dt.date(2025, 3, 3)
     """First simulated day (local time of the health system)."""
     days: int = 1

@@ -8,7 +8,8 @@
     erp_items = scenario.catalog.erp_items()   # the ERP item master (minus the mismatches)
 
 Each part draws from its own ``random.Random`` derived from the seed (``"<seed>:<part>"``), so
-changing one part of the simulation does not reshuffle the others. Nothing reads the wall clock.
+changing one part of the simulation does not reshuffle the others; the enterprise (system, catalog,
+population) draws from ``enterprise_seed`` when one is set. Nothing reads the wall clock.
 """
 
 from __future__ import annotations
@@ -45,12 +46,17 @@ def _rng(config: EhrScenarioConfig, part: str) -> random.Random:
     return random.Random(f"{config.seed}:{part}")
 
 
+def _enterprise_seed(config: EhrScenarioConfig) -> int:
+    return config.seed if config.enterprise_seed is None else config.enterprise_seed
+
+
 def generate_scenario(config: EhrScenarioConfig) -> EhrScenario:
     """Simulate the configured days and write every event as its sender would."""
-    system = build_health_system(_rng(config, "system"))
-    catalog = build_item_catalog(config.seed, config.item_mismatch_rate)
+    enterprise = _enterprise_seed(config)
+    system = build_health_system(random.Random(f"{enterprise}:system"))
+    catalog = build_item_catalog(enterprise, config.item_mismatch_rate)
     size = config.patients or max(10, 2 * config.encounters_per_day * config.days)
-    patients = build_population(_rng(config, "patients"), size, config.start_date)
+    patients = build_population(random.Random(f"{enterprise}:patients"), size, config.start_date)
     events = Simulation(config, system, patients, catalog, _rng(config, "encounters")).run()
     writer = MessageWriter(_rng(config, "control-ids"), system.empi_authority)
     messages = [writer.write(event, n) for n, event in enumerate(events)]

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+DEMO_CLIENT_ID = "careweave"
+"""The OAuth2 client the simulator registers unless told otherwise."""
+DEMO_CLIENT_SECRET = "careweave-secret"  # noqa: S105 (a published demo value, not a secret)
+"""Its secret: ``export CAREWEAVE_ERP_SECRET=careweave-secret`` for the example settings."""
+
 
 @dataclass(frozen=True, slots=True)
 class FaultConfig:
@@ -27,7 +32,7 @@ class FaultConfig:
 class ErpSimulatorConfig:
     """Settings of the simulated ERP: clients, token lifetime, rate limit, faults."""
 
-    clients: dict[str, str] = field(default_factory=lambda: {"careweave": "careweave-secret"})
+    clients: dict[str, str] = field(default_factory=lambda: {DEMO_CLIENT_ID: DEMO_CLIENT_SECRET})
     """Registered OAuth2 clients: client_id -> client_secret."""
     token_ttl: float = 60.0
     """Lifetime of an access token, in seconds."""
