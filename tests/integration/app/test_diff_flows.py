@@ -3,20 +3,25 @@
 A sandbox day of HL7 traffic goes through supply-to-replenish and cost-allocation into a real
 SQLite store. Re-run with the same settings, nothing changes; with a step that drops the supply
 events, exactly the supply work goes (stock movements, bill-only orders, requisitions, supply-cost
-journals) and the store, business state included, is as it was.
+journals) and the store, business state included, is as it was. A flow numbering admissions shows
+that each message sees the what-if state the messages before it left, on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import ClassVar
+
+import pytest
 
 from careweave.app import build_engine, builtin_registries
 from careweave.app.diff import ReplayClock, diff_stored, what_if_channels
 from careweave.config import Settings, parse_settings
 from careweave.engine.flow_api import FlowOutput
 from careweave.engine.records import MessageQuery, MessageState
+from careweave.engine.store.base import BaseStore
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
 from careweave.flows.base import BaseFlow
 from careweave.model.base import BusinessEvent
@@ -25,6 +30,7 @@ from careweave.model.state import StateTable, load, save
 from careweave.sandbox.ehr import EhrScenarioConfig, generate_scenario
 from careweave.sandbox.erp_books import build_books
 from tests.integration.engine.helpers import adt
+from tests.integration.store.conftest import StoreFactory
 
 SETTINGS = """
 [[channels]]
@@ -171,8 +177,29 @@ def normalize_mrn(step):
 """
 
 
+async def snapshot(store: BaseStore) -> tuple[object, ...]:
+    """What a store holds: counts, messages, effects and every business-state row."""
+    return (
+        await store.counts(),
+        await store.list_messages(MessageQuery(limit=1000)),
+        await store.list_effects(limit=1000),
+        {table: await store.state_rows(table) for table in StateTable},
+    )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def stores(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[StoreFactory]:
+    """Stores of each backend in turn (PostgreSQL: a fresh schema, dropped afterwards)."""
+    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+    factory = StoreFactory(request.param, tmp_path, url)
+    try:
+        yield factory
+    finally:
+        await factory.cleanup()
+
+
 async def test_each_message_sees_the_what_if_state_the_messages_before_it_left(
-    tmp_path: Path,
+    stores: StoreFactory, tmp_path: Path
 ) -> None:
     registries = builtin_registries()
     registries.flows.register("admission-numbers", lambda _services: AdmissionNumbers())
@@ -180,32 +207,28 @@ async def test_each_message_sees_the_what_if_state_the_messages_before_it_left(
     def settings(steps: str) -> Settings:
         return parse_settings(NUMBERED.format(steps=steps), flows=registries.flows.names())
 
-    store = SqliteStore(SqliteConfig(path=tmp_path / "cw.db"))
-    await store.open()
-    try:
-        engine = build_engine(settings(""), store, registries=registries, middleware=[])
-        for n in (1, 2, 3):
-            await engine.receive_hl7("adt", adt(n, f"mr-{n}"))
-        assert sorted(e.idempotency_key for e in await store.list_effects()) == [
-            "number:1",
-            "number:2",
-            "number:3",
-        ]
-        before = dump(tmp_path / "cw.db")
+    store = await stores.open()
+    engine = build_engine(settings(""), store, registries=registries, middleware=[])
+    for n in (1, 2, 3):
+        await engine.receive_hl7("adt", adt(n, f"mr-{n}"))
+    assert sorted(e.idempotency_key for e in await store.list_effects()) == [
+        "number:1",
+        "number:2",
+        "number:3",
+    ]
+    before = await snapshot(store)
 
-        (tmp_path / "rules.py").write_text(NORMALIZE)
-        clock = ReplayClock()
-        step = 'steps = [{ kind = "transform", call = "rules:normalize_mrn" }]'
-        channels = what_if_channels(
-            settings(step), settings_dir=tmp_path, clock=clock, registries=registries
-        )
-        report = await diff_stored(store, channels, clock=clock)
-        # New MRNs are new admissions: numbered after the stored ones, one after the other.
-        assert [[(e.change, e.idempotency_key) for e in m.effects] for m in report.messages] == [
-            [("added", "number:4"), ("removed", "number:1")],
-            [("added", "number:5"), ("removed", "number:2")],
-            [("added", "number:6"), ("removed", "number:3")],
-        ]
-        assert dump(tmp_path / "cw.db") == before
-    finally:
-        await store.close()
+    (tmp_path / "rules.py").write_text(NORMALIZE)
+    clock = ReplayClock()
+    step = 'steps = [{ kind = "transform", call = "rules:normalize_mrn" }]'
+    channels = what_if_channels(
+        settings(step), settings_dir=tmp_path, clock=clock, registries=registries
+    )
+    report = await diff_stored(store, channels, clock=clock)
+    # New MRNs are new admissions: numbered after the stored ones, one after the other.
+    assert [[(e.change, e.idempotency_key) for e in m.effects] for m in report.messages] == [
+        [("added", "number:4"), ("removed", "number:1")],
+        [("added", "number:5"), ("removed", "number:2")],
+        [("added", "number:6"), ("removed", "number:3")],
+    ]
+    assert await snapshot(store) == before

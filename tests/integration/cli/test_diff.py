@@ -1,7 +1,8 @@
 """``careweave diff`` on a real SQLite store filled by a real engine over a real socket.
 
 It names exactly the effects that changed settings add, remove or alter on the stored traffic,
-nothing when the settings are the same, in text and JSON, and writes nothing to the store.
+nothing when the settings are the same, in text and JSON, and writes nothing to the store. The
+installed ``check`` and ``run`` refuse a step file that does not import with one error line.
 """
 
 from __future__ import annotations
@@ -217,22 +218,24 @@ def test_a_message_whose_content_was_pruned_is_skipped(feed: Path) -> None:
     ]
 
 
-def test_check_refuses_a_broken_step_file_with_one_error_line(tmp_path: Path) -> None:
-    config = write_feed(
-        tmp_path, FILTER, '{ kind = "transform", call = "site_rules:normalise_mrn" }'
-    )
+def test_check_and_run_refuse_a_broken_step_file_with_one_error_line(tmp_path: Path) -> None:
+    config = write_feed(tmp_path, FILTER, TRANSFORM)
+    (tmp_path / "site_rules.py").write_text("def drop_test_patients(step):\n    return (\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAREWEAVE_")}
-    done = subprocess.run(
-        [str(CAREWEAVE), "check", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**env, "COLUMNS": "80"},
-        check=False,
-    )
-    assert done.returncode == 2, done
-    assert "Traceback" not in done.stderr
-    assert done.stderr.splitlines() == [
-        f"error: {config}: channel adt: steps[1] (transform site_rules:normalise_mrn): "
-        "site_rules.py has no function 'normalise_mrn'"
-    ]
+    for command in ("check", "run"):
+        done = subprocess.run(
+            [str(CAREWEAVE), command, "--config", str(config)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**env, "COLUMNS": "80"},
+            check=False,
+        )
+        assert done.returncode == 2, done
+        assert "Traceback" not in done.stderr
+        assert done.stderr.splitlines() == [
+            f"error: {config}: channel adt: steps[0] (filter site_rules:drop_test_patients): "
+            "site_rules.py failed to import: SyntaxError: '(' was never closed (site_rules.py, "
+            "line 2)"
+        ], command
+    assert not (tmp_path / "var").exists()

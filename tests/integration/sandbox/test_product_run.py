@@ -61,6 +61,12 @@ class Server:
         line = self.proc.stdout.readline()
         assert line.strip() == ready, f"{args[0]} did not start: {line!r} {log.read_text()}"
 
+    def kill(self) -> None:
+        """SIGKILL: the process gets no chance to flush or say goodbye."""
+        self.proc.kill()
+        self.proc.wait(30)
+        self._stderr.close()
+
     def stop(self) -> int:
         """SIGTERM, then the exit code."""
         self.proc.send_signal(signal.SIGTERM)

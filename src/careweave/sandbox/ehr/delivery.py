@@ -43,6 +43,9 @@ class ResendPolicy:
     """Seconds to wait for one message's ACK before the connection counts as broken."""
     connect_timeout: float = 5.0
     """Seconds to open a connection."""
+    pace: float = 0.0
+    """Seconds between two messages on one connection (0: the next goes as soon as one is
+    answered). A paced day lasts long enough to stop and restart an engine in the middle of it."""
 
 
 class FeedReport(msgspec.Struct, frozen=True, kw_only=True):
@@ -135,6 +138,8 @@ async def _lane(
                     continue
                 backoff = policy.initial_backoff
                 progress.answer(code, resent=resending)
+                if policy.pace > 0:
+                    await sleep(policy.pace)
                 break
     finally:
         await client.close()
