@@ -73,9 +73,7 @@ async def test_concurrent_messages_see_each_others_commits(store: BaseStore) -> 
 
 async def test_a_message_in_error_changes_nothing(store: BaseStore) -> None:
     await store.ingest_with_state(message(dedup_key="A"), take_one())
-    result, processing = await store.ingest_with_state(
-        message(dedup_key="B"), take_one(fail=True)
-    )
+    result, processing = await store.ingest_with_state(message(dedup_key="B"), take_one(fail=True))
     assert processing.state is MessageState.ERROR
     assert result.state is MessageState.ERROR
     assert await committed(store) == -1
