@@ -221,6 +221,9 @@ class MasterDataConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     """Patients' primary coverage: ``patient_id,payer_id,member_id,...``."""
     as_of: dt.date | None = None
     """Day the item master's effective-dated rows are read as of; today when unset."""
+    watch_interval: float = msgspec.field(default=1.0)
+    """Seconds between two looks at the files while the engine runs: a changed file (a crosswalk
+    fix) is loaded again and used from the next message on. 0 never reloads."""
 
     def __post_init__(self) -> None:
         for key, needs in (
@@ -232,13 +235,15 @@ class MasterDataConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
         ):
             if getattr(self, key) is not None and getattr(self, needs) is None:
                 raise ValueError(f"{key} needs {needs}: name its file too")
+        if self.watch_interval < 0:
+            raise ValueError("watch_interval must be 0 (never reload) or a number of seconds")
 
     def files(self) -> dict[str, str]:
         """Each configured file by its key, in load order."""
         return {
             key: value
             for key in self.__struct_fields__
-            if key != "as_of" and (value := getattr(self, key)) is not None
+            if key not in {"as_of", "watch_interval"} and (value := getattr(self, key)) is not None
         }
 
 

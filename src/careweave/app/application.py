@@ -25,8 +25,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 
-from careweave.app.engine import build_connector, build_engine
+from careweave.app.engine import build_channel, build_connector, build_engine
 from careweave.app.registries import Registries, default_registries
+from careweave.app.reload import MasterDataWatcher, masterdata_files
 from careweave.config import Settings
 from careweave.connectors.base import BaseDestination
 from careweave.engine.clock import Clock, SystemClock
@@ -50,6 +51,9 @@ class Application:
         masterdata: MasterData | None,
         services: FlowServices,
         engine: Engine,
+        settings_dir: Path | None = None,
+        clock: Clock | None = None,
+        watch: bool = False,
     ) -> None:
         self.settings = settings
         self.registries = registries
@@ -61,6 +65,36 @@ class Application:
         self._open = False
         self._running = False
         self._started: set[str] = set()  # destinations whose workers ran (they close their own)
+        self._settings_dir = settings_dir
+        self._clock = clock or SystemClock()
+        self.watcher: MasterDataWatcher | None = None
+        """Reloads master data from its files while running (None when it was handed in)."""
+        interval = settings.masterdata.watch_interval
+        if watch and settings_dir is not None and interval > 0:
+            self.watcher = MasterDataWatcher(
+                masterdata_files(settings.masterdata, settings_dir),
+                self.reload_masterdata,
+                interval=interval,
+            )
+
+    def reload_masterdata(self) -> None:
+        """Load the master data again and rebuild every channel's flows with it.
+
+        Raises ConfigError (the running channels are kept) when the files do not load.
+        """
+        if self._settings_dir is None:
+            return
+        masterdata = _masterdata(self.settings, self._settings_dir, self._clock)
+        services = masterdata.services(clock=self._clock)
+        channels = {
+            config.name: build_channel(
+                config, self.registries, services, settings_dir=self._settings_dir
+            )
+            for config in self.settings.channels
+        }
+        # One assignment per channel between two messages: no message sees half of each.
+        self.engine.channels.update(channels)
+        self.masterdata, self.services = masterdata, services
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -81,9 +115,13 @@ class Application:
             await self.engine.start(listen=listen, deliver=deliver)
         finally:  # a listener that cannot bind leaves the workers started so far to stop
             self._started |= {name for name, w in self.engine.workers.items() if w.running}
+        if self.watcher is not None:
+            self.watcher.start()
 
     async def stop(self) -> None:
         """Stop listening, finish deliveries in flight."""
+        if self.watcher is not None:
+            await self.watcher.stop()
         if self._running:
             await self.engine.stop()
             self._running = False
@@ -140,6 +178,7 @@ def build_application(
     """
     registries = registries if registries is not None else default_registries()
     clock = clock or SystemClock()
+    from_files = services is None and masterdata is None  # the settings' files: watch them
     if services is None:
         masterdata = masterdata or _masterdata(settings, settings_dir, clock)
         services = masterdata.services(clock=clock)
@@ -162,6 +201,9 @@ def build_application(
         masterdata=masterdata,
         services=services,
         engine=engine,
+        settings_dir=settings_dir,
+        clock=clock,
+        watch=from_files,
     )
 
 

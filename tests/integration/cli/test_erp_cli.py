@@ -269,3 +269,45 @@ async def wait_until(
     while not await check():
         assert loop.time() < deadline, f"timed out after {timeout}s waiting for {what}"
         await asyncio.sleep(0.05)
+
+
+async def test_a_running_engine_uses_the_fixed_crosswalk_for_the_next_message(
+    tmp_path: Path,
+) -> None:
+    simulator = ErpSimulator(ErpSimulatorConfig(rate_limit=2000.0, rate_burst=500))
+    with ErpSimulatorServer(simulator) as server:
+        day = erp_day(tmp_path, server.base_url)
+        seed_erp(simulator.state, day.books)
+        with_code = [m for m in day.messages if day.code.encode() in m.raw]
+        later = with_code[-1]
+        async with day.application() as application:
+            store = application.store
+            await application.start(listen=False)
+            assert application.watcher is not None
+            application.watcher.interval = 0.05
+            for message in day.messages:
+                if message is not later:
+                    await application.engine.receive_hl7("ehr", message.raw)
+            await wait_until(lambda: settled(store), "the first deliveries")
+
+            code, _out, err = await careweave(
+                "crosswalk", "add", day.code, day.item, "--config", str(day.config)
+            )
+            assert code == 0, err
+
+            async def reloaded() -> bool:
+                assert application.watcher is not None
+                return application.watcher.reloads >= 1
+
+            await wait_until(reloaded, "the running engine to load the new crosswalk")
+            result, _ack = await application.engine.receive_hl7("ehr", later.raw)
+            # Without the reload the message would park on a new item-miss case for the code.
+            assert result.state.value == "processed"
+            open_cases = await store.list_cases(
+                state=CaseState.OPEN, case_key=f"item-miss:{day.code}"
+            )
+            assert open_cases == []
+            await wait_until(lambda: settled(store), "the later message's deliveries")
+            references = Counter(t.reference for t in simulator.state.transactions())
+            assert day.parked <= set(references)
+            assert all(n == 1 for ref, n in references.items() if ref != "opening")
