@@ -1,6 +1,6 @@
 # careweave: two commands do all the set-up.
 #   make demo   runs the main job on the embedded default (SQLite, one process)
-#   make test   lints, type-checks and runs the test suite
+#   make test   lints (ruff, import layers), type-checks and runs the test suite
 # Both create .venv from uv.lock on first use; uv itself is bootstrapped into .uv/ with pip.
 
 PYTHON ?= python3
@@ -26,6 +26,7 @@ demo: $(VENV)/.synced
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(VENV)/.synced
 	$(VENV)/bin/mypy

@@ -34,7 +34,10 @@ import psycopg
 from psycopg import sql
 
 from careweave.connectors.null import NullDestination
-from careweave.engine.records import (
+from careweave.connectors.policy import WorkerPolicy
+from careweave.engine.store.postgres import PostgresConfig, PostgresStore
+from careweave.engine.worker import DestinationWorker
+from careweave.model.records import (
     Effect,
     EffectOutcome,
     MessageState,
@@ -42,8 +45,6 @@ from careweave.engine.records import (
     NewMessage,
     Processing,
 )
-from careweave.engine.store.postgres import PostgresConfig, PostgresStore
-from careweave.engine.worker import DestinationWorker, WorkerPolicy
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 DESTINATION = "noop"

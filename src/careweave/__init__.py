@@ -5,14 +5,6 @@ The names most users need are re-exported here; a test pins this surface.
 
 from careweave.app import Application, build_application
 from careweave.config import Settings, load_settings, parse_settings
-from careweave.engine.records import (
-    CaseState,
-    EffectState,
-    ExceptionCase,
-    MessageQuery,
-    MessageState,
-    NewCase,
-)
 from careweave.engine.runtime import Engine
 from careweave.engine.store.base import BaseStore
 from careweave.engine.store.factory import build_store
@@ -32,6 +24,14 @@ from careweave.exceptions import (
 )
 from careweave.flows import BaseFlow, FlowOutput
 from careweave.model.base import BusinessEvent
+from careweave.model.records import (
+    CaseState,
+    EffectState,
+    ExceptionCase,
+    MessageQuery,
+    MessageState,
+    NewCase,
+)
 
 __version__ = "0.1.0"
 

@@ -29,7 +29,6 @@ constraints, ``__post_init__``); rules across settings are :meth:`Settings.check
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 import tomllib
@@ -41,9 +40,12 @@ import msgspec
 
 from careweave.connectors.base import ConnectorConfig
 from careweave.connectors.http_source.config import HttpSourceConfig
+from careweave.connectors.policy import WorkerPolicy
 from careweave.connectors.registry import ConnectorRegistry, builtin_connectors
-from careweave.engine.worker import WorkerPolicy
+from careweave.engine.notifications.config import NotificationsConfig
 from careweave.exceptions import ConfigError
+from careweave.masterdata.config import MasterDataConfig
+from careweave.model.flow import ERP_DESTINATION, GENERAL_LEDGER_DESTINATION, RCM_DESTINATION
 
 
 class MllpSourceConfig(
@@ -75,11 +77,12 @@ class DestinationConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
     """Unique across the configuration; names the queue."""
     connector: ConnectorConfig
     """Where and how to deliver: a table whose ``type`` names a registered connector (``http``,
-    ``file``, ``mllp``, ``erp``, ``rcm``, ``null`` or a plugin's), parsed into that connector's own
-    settings struct (see :mod:`careweave.connectors.registry`)."""
+    ``file``, ``mllp``, ``erp``, ``rcm``, ``nats``, ``bus``, ``null`` or a plugin's), parsed into
+    that connector's own settings struct (see :mod:`careweave.connectors.registry`)."""
     payload: Literal["raw", "events", "none"] = "raw"
-    """``raw`` forwards the inbound message; ``events`` sends each canonical event as JSON;
-    ``none``: only flows send here (journals, inventory movements)."""
+    """``raw`` forwards the inbound message; ``events`` sends each business event as JSON (the
+    channel's mapped events, then the events its flows derived); ``none``: only flows send here
+    (journals, inventory movements)."""
     event_types: list[str] = msgspec.field(default_factory=list)
     """With ``payload = "events"``: the event types to send (all when empty)."""
     worker: WorkerPolicy = msgspec.field(default_factory=WorkerPolicy)
@@ -90,6 +93,11 @@ class DestinationConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
             raise ValueError(
                 f"a destination of type {_tag(self.connector)!r} takes only the flows' effects: "
                 f'payload must be "none", not {self.payload!r}'
+            )
+        if self.connector.events_only and self.payload != "events":
+            raise ValueError(
+                f"a destination of type {_tag(self.connector)!r} publishes business events: "
+                f'payload must be "events", not {self.payload!r}'
             )
         if self.event_types and self.payload != "events":
             raise ValueError(f'event_types needs payload = "events", not {self.payload!r}')
@@ -177,76 +185,6 @@ class EngineConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
             )
 
 
-class MasterDataConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """The master-data files flows are built with, relative to the settings file (CSV each).
-
-    A flow names what it needs (supply-to-replenish: ``items``, ``locations``); a channel running a
-    flow whose master data is not named here is refused by ``careweave check`` and ``run``. The
-    columns of each file are in docs/configuration.md.
-    """
-
-    items: str | None = None
-    """ERP item master: ``item_number,description,uom,standard_cost,effective_from,...``."""
-    crosswalk: str | None = None
-    """EHR codes, GTIN, UDI -> ERP item: ``kind,code,item_number,effective_from,...`` (needs items)."""
-    locations: str | None = None
-    """ERP stocking locations: ``location_id,entity,facility,point_of_care,cost_center,kind``."""
-    par_levels: str | None = None
-    """Par levels: ``location_id,item_number,par,reorder_point`` (needs locations)."""
-    on_hand: str | None = None
-    """Opening on-hand stock: ``location_id,item_number,quantity``."""
-    cost_centers: str | None = None
-    """Department -> GL segments: ``entity,department_code,cost_center,effective_from,...``."""
-    standard_costs: str | None = None
-    """Procedure standard costs: ``procedure_code,facility_cost,professional_cost``."""
-    physicians: str | None = None
-    """Physician groups: ``npi,group,entity,cost_center``."""
-    providers: str | None = None
-    """NPI by the EHR's local provider id: ``provider_id,npi`` (needs billing)."""
-    payers: str | None = None
-    """Payers: ``payer_id,name,claim_filing``."""
-    fee_schedules: str | None = None
-    """Contracted allowed amounts: ``payer_id,procedure_code,allowed`` (needs payers)."""
-    entities: str | None = None
-    """Legal entities: ``entity,name,npi,tax_id,address_line,city,state,postal_code``."""
-    gl_accounts: str | None = None
-    """Chart of accounts: ``role,account`` (a default chart when absent)."""
-    billing: str | None = None
-    """Facilities' billing references: ``facility,entity,claim_form,...``."""
-    revenue_codes: str | None = None
-    """UB-04 revenue code by chargemaster code: ``charge_code,revenue_code`` (needs billing)."""
-    payees: str | None = None
-    """835 payee (NPI or TIN) -> legal entity: ``payee,entity``."""
-    coverage: str | None = None
-    """Patients' primary coverage: ``patient_id,payer_id,member_id,...``."""
-    as_of: dt.date | None = None
-    """Day the item master's effective-dated rows are read as of; today when unset."""
-    watch_interval: float = msgspec.field(default=1.0)
-    """Seconds between two looks at the files while the engine runs: a changed file (a crosswalk
-    fix) is loaded again and used from the next message on. 0 never reloads."""
-
-    def __post_init__(self) -> None:
-        for key, needs in (
-            ("crosswalk", "items"),
-            ("par_levels", "locations"),
-            ("fee_schedules", "payers"),
-            ("providers", "billing"),
-            ("revenue_codes", "billing"),
-        ):
-            if getattr(self, key) is not None and getattr(self, needs) is None:
-                raise ValueError(f"{key} needs {needs}: name its file too")
-        if self.watch_interval < 0:
-            raise ValueError("watch_interval must be 0 (never reload) or a number of seconds")
-
-    def files(self) -> dict[str, str]:
-        """Each configured file by its key, in load order."""
-        return {
-            key: value
-            for key in self.__struct_fields__
-            if key not in {"as_of", "watch_interval"} and (value := getattr(self, key)) is not None
-        }
-
-
 class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """A whole careweave configuration."""
 
@@ -254,6 +192,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     channels: list[ChannelConfig] = msgspec.field(default_factory=list)
     masterdata: MasterDataConfig = msgspec.field(default_factory=MasterDataConfig)
     """Master-data files, relative to the settings file."""
+    notifications: NotificationsConfig = msgspec.field(default_factory=NotificationsConfig)
+    """How owning teams hear of their exception cases (webhook, e-mail)."""
 
     def check(
         self,
@@ -323,19 +263,17 @@ def _at(message: str, path: str) -> ConfigError:
 
 
 def _flow_destinations() -> dict[str, str]:
-    """The destination each of careweave's flows sends its effects to (the others send none)."""
-    from careweave.flows.remittance_posting import DESTINATION as GENERAL_LEDGER
-    from careweave.flows.services import FlowServices
+    """The destination each of careweave's flows sends its effects to (the others send none).
 
-    defaults = FlowServices()
-    erp = defaults.erp_destination
+    The names are the flows' defaults, kept in the model so that settings need not import flows.
+    """
     return {
-        "supply-to-replenish": erp,
-        "cost-allocation": erp,
-        "finance-posting": erp,
-        "month-end-close": erp,
-        "patient-to-billing": defaults.rcm_destination,
-        "remittance-posting": GENERAL_LEDGER,
+        "supply-to-replenish": ERP_DESTINATION,
+        "cost-allocation": ERP_DESTINATION,
+        "finance-posting": ERP_DESTINATION,
+        "month-end-close": ERP_DESTINATION,
+        "patient-to-billing": RCM_DESTINATION,
+        "remittance-posting": GENERAL_LEDGER_DESTINATION,
     }
 
 

@@ -25,10 +25,10 @@ from typer.testing import CliRunner
 from careweave.app import build_application
 from careweave.cli.app import app
 from careweave.config import load_settings
-from careweave.engine.records import EffectState
 from careweave.engine.runtime import Engine
 from careweave.erp.stored import stored_closed_periods, stored_journals, stored_positions
 from careweave.flows.supply_to_replenish import encounter_key
+from careweave.model.records import EffectState
 from careweave.sandbox.ehr import EhrScenarioConfig, generate_scenario
 from careweave.sandbox.erp import ErpSimulator, ErpSimulatorConfig, ErpSimulatorServer
 from careweave.sandbox.erp_books import build_books, erp_item_number, seed_erp

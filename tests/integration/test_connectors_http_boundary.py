@@ -21,20 +21,18 @@ from careweave.connectors.erp import ErpConfig, ErpConnector, GlSegments, Journa
 from careweave.connectors.erp import JournalRequest as ErpJournal
 from careweave.connectors.fhir_client import FhirClient, FhirClientConfig
 from careweave.connectors.http import HttpDestination, HttpDestinationConfig
-from careweave.connectors.rcm import (
+from careweave.connectors.rcm import RcmAccountsClient, RcmDestination, RcmDestinationConfig
+from careweave.exceptions import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+from careweave.model.rcm import (
     CHARGE_CONTENT_TYPE,
     CLAIM_BILLED_CONTENT_TYPE,
     ENCOUNTER_CONTENT_TYPE,
-    RcmAccountsClient,
     RcmChargeLine,
     RcmClaimBilled,
-    RcmDestination,
-    RcmDestinationConfig,
     RcmEncounter,
     RcmEncounterUpdate,
 )
-from careweave.engine.records import Effect, EffectState
-from careweave.exceptions import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+from careweave.model.records import Effect, EffectState
 from careweave.testing import RecordedRequest, RecordingHttpServer
 from tests.integration.engine.helpers import free_port
 

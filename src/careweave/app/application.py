@@ -32,6 +32,7 @@ from careweave.config import Settings
 from careweave.connectors.base import BaseDestination
 from careweave.engine.clock import Clock, SystemClock
 from careweave.engine.middleware import Middleware
+from careweave.engine.notifications import CaseNotifier, build_notifier
 from careweave.engine.runtime import Engine
 from careweave.engine.store.base import BaseStore
 from careweave.engine.store.factory import build_store
@@ -54,6 +55,7 @@ class Application:
         settings_dir: Path | None = None,
         clock: Clock | None = None,
         watch: bool = False,
+        notifier: CaseNotifier | None = None,
     ) -> None:
         self.settings = settings
         self.registries = registries
@@ -67,6 +69,8 @@ class Application:
         self._started: set[str] = set()  # destinations whose workers ran (they close their own)
         self._settings_dir = settings_dir
         self._clock = clock or SystemClock()
+        self.notifier = notifier
+        """Tells owning teams of their cases while running (None without ``[notifications]``)."""
         self.watcher: MasterDataWatcher | None = None
         """Reloads master data from its files while running (None when it was handed in)."""
         interval = settings.masterdata.watch_interval
@@ -85,7 +89,7 @@ class Application:
         if self._settings_dir is None:
             return
         masterdata = _masterdata(self.settings, self._settings_dir, self._clock)
-        services = masterdata.services(clock=self._clock)
+        services = FlowServices.from_master_data(masterdata, clock=self._clock)
         channels = {
             config.name: build_channel(
                 config, self.registries, services, settings_dir=self._settings_dir
@@ -117,9 +121,13 @@ class Application:
             self._started |= {name for name, w in self.engine.workers.items() if w.running}
         if self.watcher is not None:
             self.watcher.start()
+        if self.notifier is not None:
+            await self.notifier.start()
 
     async def stop(self) -> None:
         """Stop listening, finish deliveries in flight."""
+        if self.notifier is not None:
+            await self.notifier.stop()
         if self.watcher is not None:
             await self.watcher.stop()
         if self._running:
@@ -174,14 +182,15 @@ def build_application(
     ``env``: where connectors read their secrets (``secret_env`` names). ``registries``:
     careweave's own and the installed plugins' when None. ``masterdata``: loaded from the settings
     when None; ``services``: built from the master data when None (given, the settings' master data
-    is not read). ``store``: the configured backend when None, not yet opened.
+    is not read). ``store``: the configured backend when None, not yet opened. The secrets
+    ``[notifications]`` names are read from ``env`` too (ConfigError when one is not set).
     """
     registries = registries if registries is not None else default_registries()
     clock = clock or SystemClock()
     from_files = services is None and masterdata is None  # the settings' files: watch them
     if services is None:
         masterdata = masterdata or _masterdata(settings, settings_dir, clock)
-        services = masterdata.services(clock=clock)
+        services = FlowServices.from_master_data(masterdata, clock=clock)
     store = store if store is not None else build_store(settings.engine)
     engine = build_engine(
         settings,
@@ -204,6 +213,7 @@ def build_application(
         settings_dir=settings_dir,
         clock=clock,
         watch=from_files,
+        notifier=build_notifier(store, settings.notifications, env=env, clock=clock),
     )
 
 
@@ -237,13 +247,20 @@ async def check_application(
 ) -> list[str]:
     """Build what ``run`` builds, open nothing; returns the warnings (ConfigError on a mistake).
 
-    Warnings: master-data rows that did not load, and connector secrets not set in ``env`` (an
-    error in ``run``).
+    Warnings: master-data rows that did not load, connector secrets not set in ``env`` (an
+    error in ``run``), and what a connector says of its worker's policy (an event stream whose
+    duplicate window is shorter than the worker's retries).
     """
     registries = registries if registries is not None else default_registries()
     clock = clock or SystemClock()
     masterdata = _masterdata(settings, settings_dir, clock)
     warnings = list(masterdata.warnings)
+    warnings.extend(
+        f"[notifications]: {name} is not set in the environment; "
+        "`careweave run` refuses to start without it"
+        for name in settings.notifications.secret_names()
+        if not env.get(name)
+    )
     connectors: dict[str, BaseDestination] = {}
     try:
         for channel in settings.channels:
@@ -255,11 +272,15 @@ async def check_application(
                     "`careweave run` refuses to start without it"
                     for name in secrets.missing
                 )
+                warnings.extend(
+                    f"destination {destination.name}: {warning}"
+                    for warning in destination.connector.delivery_warnings(destination.worker)
+                )
         build_engine(
             settings,
             build_store(settings.engine),
             registries=registries,
-            services=masterdata.services(clock=clock),
+            services=FlowServices.from_master_data(masterdata, clock=clock),
             connector_overrides=connectors,
             middleware=[],
             clock=clock,

@@ -30,7 +30,12 @@ from careweave.app.registries import Registries, default_registries
 from careweave.codecs.hl7v2.header import MessageHeader, parse_header
 from careweave.config import Settings
 from careweave.engine.channel import Channel
-from careweave.engine.records import (
+from careweave.engine.runtime import HL7_CONTENT_TYPE
+from careweave.engine.store.base import BaseStore
+from careweave.exceptions import Hl7Error
+from careweave.flows.services import FlowServices
+from careweave.masterdata.files import load_master_data
+from careweave.model.records import (
     Effect,
     InboundMessage,
     MessageQuery,
@@ -39,11 +44,6 @@ from careweave.engine.records import (
     NewMessage,
     Processing,
 )
-from careweave.engine.runtime import HL7_CONTENT_TYPE
-from careweave.engine.store.base import BaseStore
-from careweave.exceptions import Hl7Error
-from careweave.flows.services import FlowServices
-from careweave.masterdata.files import load_master_data
 from careweave.model.state import InMemoryState, StateOverlay, StateTable
 
 _EVERY_MESSAGE = 1 << 62  # list_messages takes a limit; diff picks the oldest itself
@@ -139,7 +139,7 @@ def what_if_channels(
     if services is None:
         on = settings.masterdata.as_of or clock.now().date()
         masterdata = load_master_data(settings.masterdata, base_dir=settings_dir, on=on)
-        services = masterdata.services(clock=clock)
+        services = FlowServices.from_master_data(masterdata, clock=clock)
     else:
         services = dataclasses.replace(services, clock=clock)
     return {

@@ -15,13 +15,15 @@ from careweave.app.registries import Registries, default_registries
 from careweave.app.user_code import user_steps
 from careweave.config import ChannelConfig, DestinationConfig, Settings
 from careweave.connectors.base import BaseDestination
-from careweave.engine.channel import Channel, Route, Step, message_types_filter
+from careweave.engine.channel import Channel, Route, message_types_filter
 from careweave.engine.clock import Clock, SystemClock
 from careweave.engine.middleware import Middleware
 from careweave.engine.runtime import HL7_CONTENT_TYPE, Engine
 from careweave.engine.store.base import BaseStore
 from careweave.exceptions import ConfigError
 from careweave.flows.services import FlowServices
+from careweave.gateway.app import ChannelHttpSource
+from careweave.model.envelope import Step
 
 
 def build_channel(
@@ -112,4 +114,5 @@ def build_engine(
         connectors=connectors,
         middleware=middleware,
         clock=clock,
+        http_sources=ChannelHttpSource,
     )

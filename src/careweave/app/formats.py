@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from careweave.config import ChannelConfig
-from careweave.engine.channel import Step, hl7_decode
+from careweave.engine.channel import hl7_decode
 from careweave.exceptions import ConfigError
+from careweave.model.envelope import Step
 
 DecodeFactory = Callable[[ChannelConfig], Step | None]
 """The decode step of a channel of this format (None: the message is not decoded)."""

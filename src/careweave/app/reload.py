@@ -18,8 +18,8 @@ from pathlib import Path
 
 import structlog
 
-from careweave.config import MasterDataConfig
 from careweave.exceptions import CareweaveError
+from careweave.masterdata.config import MasterDataConfig
 
 log = structlog.get_logger("careweave.masterdata")
 

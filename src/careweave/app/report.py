@@ -21,28 +21,26 @@ from decimal import Decimal
 
 import msgspec
 
-from careweave.connectors.erp.destination import (
+from careweave.engine.store.base import BaseStore
+from careweave.erp.stored import stored_balances, stored_positions
+from careweave.flows.claim_register import registered_claims
+from careweave.model.erp import (
     INVENTORY_TRANSACTION,
     JOURNAL,
     PURCHASE_ORDER,
     REQUISITION,
-)
-from careweave.connectors.erp.models import (
     InventoryTransactionRequest,
     JournalRequest,
     PurchaseOrderRequest,
     RequisitionRequest,
 )
-from careweave.connectors.rcm import (
+from careweave.model.rcm import (
     CHARGE_CONTENT_TYPE,
     CLAIM_BILLED_CONTENT_TYPE,
     ENCOUNTER_CONTENT_TYPE,
     RcmChargeLine,
 )
-from careweave.engine.records import CaseState, Effect, EffectState
-from careweave.engine.store.base import BaseStore
-from careweave.erp.stored import stored_balances, stored_positions
-from careweave.flows.claim_register import registered_claims
+from careweave.model.records import CaseState, Effect, EffectState
 from careweave.model.state import StateTable
 from careweave.revenue.charge_book import encounter_positions
 
@@ -147,6 +145,7 @@ KINDS: dict[str, tuple[str, Tally]] = {
     ENCOUNTER_CONTENT_TYPE: ("encounter updates", _count_only),
     CLAIM_BILLED_CONTENT_TYPE: ("billed notices", _count_only),
     "application/edi-x12": ("claim files", _count_only),
+    "application/hl7-v2": ("raw messages forwarded", _count_only),
 }
 """Effect content types by the kind the report names them (others are reported by type)."""
 

@@ -26,9 +26,9 @@ from types import ModuleType
 from typing import Any
 
 from careweave.config import ChannelConfig
-from careweave.engine.channel import Step
 from careweave.engine.user_steps import UserFunction, user_filter, user_router, user_transform
 from careweave.exceptions import ConfigError
+from careweave.model.envelope import Step
 
 _loads = itertools.count(1)
 

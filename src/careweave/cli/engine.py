@@ -28,7 +28,10 @@ from careweave.cli.common import (
     settings_from,
     with_store,
 )
-from careweave.engine.records import (
+from careweave.engine.runtime import Engine
+from careweave.engine.store.base import BaseStore
+from careweave.exceptions import CareweaveError, ConfigError
+from careweave.model.records import (
     Effect,
     EffectState,
     InboundMessage,
@@ -36,9 +39,6 @@ from careweave.engine.records import (
     MessageQuery,
     MessageState,
 )
-from careweave.engine.runtime import Engine
-from careweave.engine.store.base import BaseStore
-from careweave.exceptions import CareweaveError, ConfigError
 from careweave.observability.logging import configure_logging
 
 

@@ -22,7 +22,6 @@ from careweave.app import Application
 from careweave.cli.build import in_settings, load, settings_dir, with_application
 from careweave.cli.common import ConfigOption, JsonOption, console, fail, print_json, with_store
 from careweave.config import Settings
-from careweave.engine.records import ExceptionCase
 from careweave.engine.store.base import BaseStore
 from careweave.erp.close import close_report
 from careweave.erp.item_miss import ItemMissFix, fix_item_miss
@@ -34,6 +33,7 @@ from careweave.masterdata.cost_centers import ChartOfAccounts
 from careweave.masterdata.crosswalk_file import CrosswalkFile
 from careweave.masterdata.files import MasterData, load_master_data
 from careweave.masterdata.items import CodeKind, ItemCrosswalk
+from careweave.model.records import ExceptionCase
 
 crosswalk_app = typer.Typer(
     help="The item crosswalk: EHR codes, GTIN, UDI to ERP items.", no_args_is_help=True

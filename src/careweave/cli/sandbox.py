@@ -113,16 +113,19 @@ def _send_host(host: str) -> str:
 
 
 def mllp_targets(settings: Settings, names: list[str]) -> list[tuple[str, str, int]]:
-    """``(channel, host, port)`` of the named MLLP channels (all of them when none is named)."""
+    """``(channel, host, port)`` of the named MLLP channels; when none is named, of every MLLP
+    channel of format ``hl7v2`` (the EHR's day is HL7 v2: a close-request channel gets none of it).
+    """
     mllp = {c.name: c.source for c in settings.channels if isinstance(c.source, MllpSourceConfig)}
     for name in names:
         if name not in mllp:
             known = ", ".join(mllp) or "none"
             raise ConfigError(f"no MLLP channel {name!r} (MLLP channels: {known})")
-    if not mllp:
-        raise ConfigError("no channel listens on MLLP: nothing to send to")
+    hl7v2 = [c.name for c in settings.channels if c.name in mllp and c.format == "hl7v2"]
+    if not names and not hl7v2:
+        raise ConfigError("no HL7 v2 channel listens on MLLP: nothing to send to")
     targets = []
-    for name in names or list(mllp):
+    for name in names or hl7v2:
         source = mllp[name]
         if source.port == 0:
             raise ConfigError(
@@ -167,7 +170,7 @@ def send(
         0.0, min=0.0, help="Messages per second per connection (0: as fast as they are answered)."
     ),
     channel: list[str] = typer.Option(
-        [], "--channel", help="MLLP channel to send to (repeatable; default: every one)."
+        [], "--channel", help="MLLP channel to send to (repeatable; default: every hl7v2 one)."
     ),
     patience: float = typer.Option(
         120.0, min=0.1, help="Give up after this many seconds without a single answer."
@@ -176,7 +179,7 @@ def send(
         MALFORMED_RATE, min=0.0, max=0.5, help="Share of messages damaged on purpose (answered AR)."
     ),
 ) -> None:
-    """Send a simulated EHR day over MLLP to the settings' MLLP channel(s), until all is answered.
+    """Send a simulated EHR day over MLLP to the settings' HL7 v2 channel(s), until all is answered.
 
     After a connection error it reconnects with backoff and re-sends what was not acknowledged;
     AA, AE and AR all count as answers. Prints one summary line per channel; exits 1 when it gives

@@ -7,12 +7,15 @@ A connector converts every foreign failure (socket, HTTP client, driver) into ca
 from __future__ import annotations
 
 import abc
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import urlsplit
 
 import msgspec
 
-from careweave.engine.records import Effect
+from careweave.model.records import Effect
+
+if TYPE_CHECKING:
+    from careweave.connectors.policy import WorkerPolicy
 
 
 class Receipt(msgspec.Struct, frozen=True):
@@ -37,6 +40,12 @@ class ConnectorConfig:
 
     flow_only: ClassVar[bool] = False
     """True when the destination takes only the effects flows send (``payload = "none"``)."""
+    events_only: ClassVar[bool] = False
+    """True when the destination takes only business events (``payload = "events"``)."""
+
+    def delivery_warnings(self, worker: WorkerPolicy) -> list[str]:
+        """What ``careweave check`` warns about this connector run under ``worker``; none here."""
+        return []
 
 
 class BaseDestination(abc.ABC):

@@ -15,8 +15,8 @@ from typing import Annotated
 import msgspec
 
 from careweave.connectors.base import BaseDestination, ConnectorConfig, Receipt
-from careweave.engine.records import Effect
 from careweave.exceptions import TransientDeliveryError
+from careweave.model.records import Effect
 
 
 class FileDestinationConfig(

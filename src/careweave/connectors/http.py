@@ -21,7 +21,7 @@ from careweave.connectors.base import (
     shorten,
 )
 from careweave.connectors.http_boundary import raise_for_status, send
-from careweave.engine.records import Effect
+from careweave.model.records import Effect
 
 
 class HttpDestinationConfig(

@@ -13,8 +13,8 @@ import msgspec
 
 from careweave.connectors.base import BaseDestination, ConnectorConfig, Receipt, shorten
 from careweave.connectors.mllp import MllpClient, ack_code
-from careweave.engine.records import Effect
 from careweave.exceptions import PermanentDeliveryError, TransientDeliveryError
+from careweave.model.records import Effect
 
 
 class MllpDestinationConfig(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from careweave.connectors.base import BaseDestination, ConnectorConfig, Receipt
-from careweave.engine.records import Effect
+from careweave.model.records import Effect
 
 
 class NullDestinationConfig(

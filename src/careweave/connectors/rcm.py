@@ -1,6 +1,8 @@
 """Destination connector for a revenue-cycle platform's charges API.
 
-Three kinds of effect go to the platform, told apart by content type:
+Three kinds of effect go to the platform, told apart by content type (the payloads and their
+content types are canonical, in :mod:`careweave.model.rcm`, so that flows build them without
+importing this connector):
 
 - a charge line (:data:`CHARGE_CONTENT_TYPE`, an :class:`RcmChargeLine`): charges delivered at
   the same time are sent together as one ``POST /api/charges/batch``; the platform answers per
@@ -24,96 +26,25 @@ are transient, every other 4xx permanent.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import hashlib
-from decimal import Decimal
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 import httpx
 import msgspec
 
 from careweave.connectors.base import BaseDestination, ConnectorConfig, Receipt, shorten
 from careweave.connectors.http_boundary import raise_for_status, send
-from careweave.engine.records import Effect
 from careweave.exceptions import DeliveryError, PermanentDeliveryError, TransientDeliveryError
-
-CHARGE_CONTENT_TYPE = "application/vnd.careweave.rcm-charge+json"
-ENCOUNTER_CONTENT_TYPE = "application/vnd.careweave.rcm-encounter+json"
-CLAIM_BILLED_CONTENT_TYPE = "application/vnd.careweave.rcm-claim-billed+json"
-
-
-class RcmChargeLine(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """One charge or credit as the platform's charges API takes it."""
-
-    line_key: str
-    encounter_id: str
-    patient_id: str
-    service_date: dt.date
-    procedure_code: str
-    quantity: Decimal = Decimal(1)
-    unit_amount: Decimal
-    modifiers: tuple[str, ...] = ()
-    revenue_code: str = ""
-    diagnoses: tuple[str, ...] = ()
-    ndc: str = ""
-    transaction: Literal["charge", "credit"] = "charge"
-    reverses: str = ""
-    """For a credit: the line key of the charge it reverses."""
-    entity: str = ""
-    performing_npi: str = ""
-
-
-class RcmCoverage(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """The patient's insurance for an encounter."""
-
-    payer_id: str
-    payer_name: str
-    member_id: str
-    group_number: str = ""
-    claim_filing: str = "CI"
-    responsibility: str = "P"
-
-
-class RcmPatient(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """Demographics a claim needs."""
-
-    last_name: str
-    first_name: str
-    birth_date: dt.date
-    gender: str = "U"
-    address_line: str = "1 MAIN ST"
-    city: str = "SPRINGFIELD"
-    state: str = "IL"
-    postal_code: str = "62701"
-
-
-class RcmEncounter(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """The body of ``PUT /api/encounters/{id}``."""
-
-    patient_id: str
-    status: Literal["open", "discharged", "final"] = "open"
-    patient: RcmPatient | None = None
-    coverage: RcmCoverage | None = None
-    kind: Literal["professional", "institutional"] = "professional"
-    facility_code: str = "11"
-    entity: str = ""
-    admitted: dt.date | None = None
-    discharged: dt.date | None = None
-    diagnoses: tuple[str, ...] = ()
-
-
-class RcmEncounterUpdate(msgspec.Struct, frozen=True, kw_only=True):
-    """An encounter update effect: which encounter, and what to put."""
-
-    encounter_id: str
-    update: RcmEncounter
-
-
-class RcmClaimBilled(msgspec.Struct, frozen=True, kw_only=True):
-    """A billed notice effect: the account went out on the claim (the platform applies it once)."""
-
-    account_id: str
-    claim_id: str
+from careweave.model.rcm import (
+    CHARGE_CONTENT_TYPE,
+    CLAIM_BILLED_CONTENT_TYPE,
+    ENCOUNTER_CONTENT_TYPE,
+    RcmAccount,
+    RcmChargeLine,
+    RcmClaimBilled,
+    RcmEncounterUpdate,
+)
+from careweave.model.records import Effect
 
 
 class _LineResult(msgspec.Struct, frozen=True):
@@ -283,40 +214,6 @@ class RcmDestination(BaseDestination):
         headers = {"Content-Type": "application/json", "Idempotency-Key": key}
         response = await send(self._client, method, path, what="RCM", content=body, headers=headers)
         return raise_for_status(response, "RCM")
-
-
-class RcmAccountLine(msgspec.Struct, frozen=True, kw_only=True):
-    """One billable line of an account: a charge no credit reversed."""
-
-    line_key: str
-    service_date: dt.date
-    procedure_code: str
-    quantity: Decimal
-    amount: Decimal
-    modifiers: tuple[str, ...] = ()
-    revenue_code: str = ""
-    diagnoses: tuple[str, ...] = ()
-    ndc: str = ""
-
-
-class RcmAccount(msgspec.Struct, frozen=True, kw_only=True):
-    """An encounter's charges grouped for billing, with the patient and coverage."""
-
-    account_id: str
-    encounter_id: str
-    patient_id: str
-    state: str
-    """open, ready or billed."""
-    total: Decimal
-    lines: list[RcmAccountLine]
-    diagnoses: tuple[str, ...]
-    kind: Literal["professional", "institutional"] = "professional"
-    facility_code: str = "11"
-    entity: str = ""
-    patient: RcmPatient | None = None
-    coverage: RcmCoverage | None = None
-    claim_id: str = ""
-    not_ready: str = ""
 
 
 class RcmAccountsClient:

@@ -124,11 +124,13 @@ class ConnectorRegistry:
 
 
 def builtin_connectors() -> ConnectorRegistry:
-    """careweave's own destination connectors: http, file, null, mllp, erp, rcm."""
+    """careweave's own destination connectors: http, file, null, mllp, erp, rcm, nats, bus."""
     from careweave.connectors.erp import ErpConfig, ErpConnector, ErpDestination
+    from careweave.connectors.event_bus import EventBusConfig, EventBusDestination
     from careweave.connectors.files import FileDestination, FileDestinationConfig
     from careweave.connectors.http import HttpDestination, HttpDestinationConfig
     from careweave.connectors.mllp_destination import MllpDestination, MllpDestinationConfig
+    from careweave.connectors.nats_stream import NatsStreamConfig, NatsStreamDestination
     from careweave.connectors.null import NullDestination, NullDestinationConfig
     from careweave.connectors.rcm import RcmDestination, RcmDestinationConfig
 
@@ -144,4 +146,6 @@ def builtin_connectors() -> ConnectorRegistry:
     registry.register(MllpDestinationConfig, lambda c, _secrets: MllpDestination(c))
     registry.register(ErpConfig, erp)
     registry.register(RcmDestinationConfig, lambda c, _secrets: RcmDestination(c))
+    registry.register(NatsStreamConfig, lambda c, _secrets: NatsStreamDestination(c))
+    registry.register(EventBusConfig, lambda c, _secrets: EventBusDestination(c))
     return registry

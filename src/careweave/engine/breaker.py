@@ -9,25 +9,13 @@ Transitions are logged, so an operator sees them.
 from __future__ import annotations
 
 import enum
-from typing import Annotated
 
-import msgspec
 import structlog
 
+from careweave.connectors.policy import BreakerPolicy
 from careweave.engine.clock import Clock, SystemClock
 
 log = structlog.get_logger("careweave.breaker")
-
-
-class BreakerPolicy(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Circuit breaker settings of a destination."""
-
-    failure_threshold: Annotated[int, msgspec.Meta(ge=1)] = 5
-    """Consecutive transient failures that open the circuit."""
-    cooldown: Annotated[float, msgspec.Meta(ge=0)] = 1.0
-    """Seconds the circuit stays open before a trial delivery."""
-    max_cooldown: Annotated[float, msgspec.Meta(ge=0)] = 30.0
-    """Longest cooldown after repeated failed trials."""
 
 
 class BreakerState(enum.StrEnum):

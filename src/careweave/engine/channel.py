@@ -3,48 +3,26 @@
 ``Channel.process`` turns a received message into a :class:`Processing`: its state, the canonical
 events decoded from it and one effect per destination, each with an idempotency key derived from the
 message's business identity so that a replay or a re-delivery never doubles an effect. Steps are
-plain functions of an :class:`Envelope`; a step that raises leaves the message stored in error, to be
-fixed and replayed.
+plain functions of an :class:`~careweave.model.envelope.Envelope` (defined in the model, so that
+mappings and flows share it without importing the engine); a step that raises leaves the message
+stored in error, to be fixed and replayed.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import hashlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import msgspec
 
 from careweave.codecs.hl7v2.header import MessageHeader
-from careweave.engine.flow_api import Flow, FlowOutput
-from careweave.engine.records import MessageState, NewEffect, NewEvent, NewMessage, Processing
 from careweave.model.base import BusinessEvent
+from careweave.model.envelope import Envelope, Step
+from careweave.model.flow import Flow, FlowOutput
+from careweave.model.records import MessageState, NewEffect, NewEvent, NewMessage, Processing
 from careweave.model.state import BusinessState, NoBusinessState
-
-
-@dataclass
-class Envelope:
-    """A message on its way through a channel's steps."""
-
-    message: NewMessage
-    header: MessageHeader | None = None
-    decoded: Any = None
-    """The decoded wire message (an HL7 ``Message``, a FHIR resource, an X12 interchange)."""
-    ordering_key: str | None = None
-    events: list[BusinessEvent] = field(default_factory=list)
-    filtered: bool = False
-    attributes: dict[str, str] = field(default_factory=dict)
-    payload: bytes | None = None
-    """What ``raw`` routes forward when a step rewrote the decoded message (the received bytes
-    when None)."""
-    destinations: frozenset[str] | None = None
-    """The routes' destinations a router step chose for this message (every route when None)."""
-
-
-Step = Callable[[Envelope], None]
-"""A decode, filter or transform step. It mutates the envelope; it raises to put the message in error."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +31,8 @@ class Route:
 
     destination: str
     payload: str = "raw"
-    """``raw``: forward the inbound message as received; ``events``: one JSON effect per event."""
+    """``raw``: forward the inbound message as received; ``events``: one JSON effect per business
+    event, the channel's mapped events and then the events its flows derived (``out.emit``)."""
     event_types: tuple[str, ...] = ()
     """With ``payload = "events"``: only these event types (all when empty)."""
     content_type: str = ""
@@ -144,7 +123,7 @@ class Channel:
                 e
                 for route in self.routes
                 if envelope.destinations is None or route.destination in envelope.destinations
-                for e in self._effects(route, envelope)
+                for e in self._effects(route, envelope, out.events)
             )
             effects += tuple(out.effects)
         except Exception as exc:  # a step or flow bug must not lose the message: store it in error
@@ -161,7 +140,9 @@ class Channel:
             cases=tuple(out.cases),
         )
 
-    def _effects(self, route: Route, envelope: Envelope) -> list[NewEffect]:
+    def _effects(
+        self, route: Route, envelope: Envelope, derived: Sequence[BusinessEvent]
+    ) -> list[NewEffect]:
         message = envelope.message
         if route.payload == "raw":
             return [
@@ -182,7 +163,7 @@ class Channel:
                 content_type="application/json",
                 ordering_key=event.ordering_key() or envelope.ordering_key,
             )
-            for event in envelope.events
+            for event in [*envelope.events, *derived]
             if not wanted or type(event).__name__ in wanted
         ]
 

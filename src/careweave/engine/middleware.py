@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import structlog
 
-from careweave.engine.records import (
+from careweave.model.records import (
     AttemptOutcome,
     Effect,
     EffectOutcome,

@@ -6,7 +6,9 @@ can share one PostgreSQL store; the SQLite store is for one process.
 
 The engine is handed what it runs, built: one :class:`~careweave.engine.channel.Channel` per
 configured channel and one connector per destination. Building them from settings (formats,
-mappings, flows and connectors by name) is the composition root's work, :mod:`careweave.app`.
+mappings, flows and connectors by name) is the composition root's work, :mod:`careweave.app`; so
+is serving a channel's HTTP source, which the engine starts and stops through the
+:data:`HttpSourceFactory` it is handed (the gateway's Litestar app sits above the engine).
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import random
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import Protocol
 
 import structlog
 
@@ -29,25 +31,43 @@ from careweave.connectors.mllp import MllpHandler, MllpListener, MllpListenerCon
 from careweave.engine.channel import Channel
 from careweave.engine.clock import Clock, SystemClock
 from careweave.engine.middleware import LoggingMiddleware, Middleware
-from careweave.engine.records import (
-    IngestResult,
-    MessageQuery,
-    MessageState,
-    NewMessage,
-    Processing,
-)
 from careweave.engine.store.base import BaseStore
 from careweave.engine.worker import DestinationWorker
 from careweave.exceptions import ConfigError, Hl7Error
-
-if TYPE_CHECKING:
-    from careweave.gateway.app import ChannelHttpSource
+from careweave.model.records import IngestResult, MessageQuery, MessageState, NewMessage, Processing
 
 log = structlog.get_logger("careweave.engine")
 
 HL7_CONTENT_TYPE = "application/hl7-v2"
 
 _trace_rng = random.Random()  # trace ids need uniqueness, not secrecy
+
+
+class ServedSource(Protocol):
+    """A channel's HTTP source as the engine runs it: started with the engine, stopped with it."""
+
+    @property
+    def port(self) -> int:
+        """The port served (the real one when the settings said 0)."""
+        ...
+
+    @property
+    def base_url(self) -> str:
+        """``http://host:port`` of the server."""
+        ...
+
+    async def start(self) -> None:
+        """Start serving."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop serving and release what the source owns."""
+        ...
+
+
+HttpSourceFactory = Callable[[ChannelConfig, "Engine"], ServedSource]
+"""Builds the HTTP source of a channel whose ``source`` is ``http``, handing what it receives to
+the engine (``careweave.gateway.ChannelHttpSource``, passed in by :mod:`careweave.app`)."""
 
 
 def new_trace_id() -> str:
@@ -67,9 +87,11 @@ class Engine:
         connectors: Mapping[str, BaseDestination],
         middleware: list[Middleware] | None = None,
         clock: Clock | None = None,
+        http_sources: HttpSourceFactory | None = None,
     ) -> None:
         """``channels``: one per configured channel; ``connectors``: one per destination (both
-        built by :func:`careweave.app.build_engine` from the settings)."""
+        built by :func:`careweave.app.build_engine` from the settings); ``http_sources``: builds
+        the source of each channel that serves HTTP (needed only when one does)."""
         self.settings = settings
         self.store = store
         self.clock = clock or SystemClock()
@@ -79,9 +101,16 @@ class Engine:
         missing = [c.name for c in settings.channels if c.name not in channels]
         if missing:
             raise ConfigError(f"no channel built for {missing}")
+        serving = [c.name for c in settings.channels if isinstance(c.source, HttpSourceConfig)]
+        if serving and http_sources is None:
+            raise ConfigError(
+                f"channels {serving} serve HTTP: the engine needs an HTTP source factory "
+                "(build it with careweave.app.build_engine)"
+            )
         self.channels = dict(channels)
         self.listeners: dict[str, MllpListener] = {}
-        self.http_sources: dict[str, ChannelHttpSource] = {}
+        self._http_source_factory = http_sources
+        self.http_sources: dict[str, ServedSource] = {}
         self.workers: dict[str, DestinationWorker] = {}
         for channel in settings.channels:
             for dest in channel.destinations:
@@ -126,10 +155,8 @@ class Engine:
         self._housekeeping = asyncio.create_task(self._retention_loop())
 
     async def _start_http_source(self, config: ChannelConfig) -> None:
-        # The gateway sits above the engine: imported only when a channel serves HTTP.
-        from careweave.gateway.app import ChannelHttpSource
-
-        source = ChannelHttpSource(config, self)
+        assert self._http_source_factory is not None  # checked when the engine was built
+        source = self._http_source_factory(config, self)
         await source.start()
         self.http_sources[config.name] = source
         log.info("listening", channel=config.name, protocol="http", port=source.port)

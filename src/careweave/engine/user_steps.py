@@ -22,9 +22,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from careweave.codecs.hl7v2.message import Message
-from careweave.engine.channel import Envelope, Step
 from careweave.exceptions import StepError
 from careweave.model.base import BusinessEvent
+from careweave.model.envelope import Envelope, Step
 
 UserFunction = Callable[["StepContext"], Any]
 """A user-written step: a function of one :class:`StepContext`."""

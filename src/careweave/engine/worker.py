@@ -15,43 +15,20 @@ import os
 import random
 import socket
 import uuid
-from typing import Annotated
 
-import msgspec
 import structlog
 
 from careweave.connectors.base import BaseDestination, Receipt
-from careweave.engine.breaker import BreakerPolicy, BreakerState, CircuitBreaker
+from careweave.connectors.policy import WorkerPolicy
+from careweave.engine.breaker import BreakerState, CircuitBreaker
 from careweave.engine.clock import Clock, SystemClock
 from careweave.engine.middleware import Middleware
 from careweave.engine.ratelimit import TokenBucket
-from careweave.engine.records import AttemptOutcome, DeliveryAttempt, Effect, EffectOutcome
-from careweave.engine.retry import RetryPolicy
 from careweave.engine.store.base import BaseStore
 from careweave.exceptions import CareweaveError, DeliveryError, TransientDeliveryError
+from careweave.model.records import AttemptOutcome, DeliveryAttempt, Effect, EffectOutcome
 
 log = structlog.get_logger("careweave.worker")
-
-
-class WorkerPolicy(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """How one destination's worker runs."""
-
-    concurrency: Annotated[int, msgspec.Meta(ge=1)] = 8
-    """Deliveries in flight at once (across ordering keys)."""
-    rate_limit: Annotated[float, msgspec.Meta(ge=0)] = 0.0
-    """Deliveries per second, 0 for no limit."""
-    batch_size: Annotated[int, msgspec.Meta(ge=1)] = 64
-    """Most effects leased per claim."""
-    lease: Annotated[float, msgspec.Meta(gt=0)] = 60.0
-    """Seconds a lease lasts; a worker that dies lets its effects be reclaimed after this."""
-    poll_interval: Annotated[float, msgspec.Meta(gt=0)] = 0.05
-    """Seconds between claims when idle (new local work wakes the worker at once)."""
-    claim_linger: Annotated[float, msgspec.Meta(ge=0)] = 0.005
-    """Seconds a woken worker waits before claiming, so that one claim takes a burst's effects."""
-    retry: RetryPolicy = msgspec.field(default_factory=RetryPolicy)
-    """Retry policy."""
-    circuit_breaker: BreakerPolicy = msgspec.field(default_factory=BreakerPolicy)
-    """Circuit breaker policy."""
 
 
 def worker_id(destination: str) -> str:

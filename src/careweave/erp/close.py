@@ -17,11 +17,11 @@ from decimal import Decimal
 
 import msgspec
 
-from careweave.connectors.erp.models import GlSegments, JournalRequest
 from careweave.erp.ledger import ZERO, JournalBuilder, LedgerBook, PostedJournal
 from careweave.erp.periods import LatePosting, Period
 from careweave.erp.reconciliation import Reconciliation
 from careweave.masterdata.cost_centers import ChartOfAccounts
+from careweave.model.erp import GlSegments, JournalRequest
 
 
 def unbilled_accruals(

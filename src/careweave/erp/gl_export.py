@@ -10,8 +10,8 @@ from typing import TextIO
 
 import msgspec
 
-from careweave.connectors.erp.models import JournalRequest
 from careweave.exceptions import CsvError
+from careweave.model.erp import JournalRequest
 
 _CENT = Decimal("0.01")
 # Spreadsheet programs run a cell that starts with these as a formula (CSV injection).

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from careweave.engine.records import CaseState
 from careweave.masterdata.crosswalk_file import CrosswalkFile
 from careweave.masterdata.items import CodeKind, CrosswalkEntry, ItemCrosswalk
+from careweave.model.records import CaseState
 
 if TYPE_CHECKING:
     from careweave.engine.runtime import Engine

@@ -18,9 +18,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import msgspec
 
-from careweave.connectors.erp.models import GlSegments, JournalLine, JournalRequest
 from careweave.erp.periods import LatePosting, Period, PeriodCalendar
 from careweave.exceptions import ValidationError
+from careweave.model.erp import GlSegments, JournalLine, JournalRequest
 from careweave.model.state import BusinessState, StateTable, load, save
 
 CENT = Decimal("0.01")

@@ -12,10 +12,10 @@ from decimal import Decimal
 
 import msgspec
 
-from careweave.engine.records import NewCase
 from careweave.exceptions import ValidationError
 from careweave.masterdata.items import ItemCrosswalk, MasterItem, identifiers_of
 from careweave.masterdata.locations import InventoryLocation, LocationDirectory
+from careweave.model.records import NewCase
 from careweave.model.supplies import SupplyUsed
 
 SUPPLY_CHAIN = "supply-chain"

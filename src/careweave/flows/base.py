@@ -12,8 +12,8 @@ from __future__ import annotations
 import abc
 from typing import ClassVar
 
-from careweave.engine.flow_api import FlowOutput
 from careweave.model.base import BusinessEvent
+from careweave.model.flow import FlowOutput
 
 
 class BaseFlow(abc.ABC):

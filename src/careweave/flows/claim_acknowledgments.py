@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from careweave.engine.flow_api import FlowOutput
 from careweave.flows.base import BaseFlow
 from careweave.flows.claim_register import ClaimRegister
 from careweave.flows.services import FlowServices
 from careweave.mappings.x12_claim_status import ClaimStatusReported, ClaimTransactionAcknowledged
 from careweave.model.base import BusinessEvent
+from careweave.model.flow import FlowOutput
 
 
 class ClaimAnswerLinked(BusinessEvent, frozen=True, kw_only=True):

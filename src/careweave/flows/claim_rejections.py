@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from careweave.engine.flow_api import FlowOutput
-from careweave.engine.records import NewCase
 from careweave.flows.base import BaseFlow
 from careweave.flows.services import FlowServices
 from careweave.mappings.x12_claim_status import ClaimStatusReported, ClaimTransactionAcknowledged
 from careweave.model.base import BusinessEvent
+from careweave.model.flow import FlowOutput
+from careweave.model.records import NewCase
 
 BILLING_TEAM = "billing"
 

@@ -33,11 +33,7 @@ import msgspec
 
 from careweave.codecs.x12 import Claim, StateControlNumbers
 from careweave.config import ChannelConfig
-from careweave.connectors.rcm import CLAIM_BILLED_CONTENT_TYPE, RcmAccount, RcmClaimBilled
-from careweave.engine.channel import Envelope, Step
 from careweave.engine.clock import Clock, SystemClock
-from careweave.engine.flow_api import FlowOutput
-from careweave.engine.records import NewCase
 from careweave.exceptions import CareweaveError, MappingError
 from careweave.flows.base import BaseFlow
 from careweave.flows.claim_register import ClaimRegister
@@ -46,6 +42,10 @@ from careweave.flows.claims import ClaimFile, ClaimsConfig, claim_from_account, 
 from careweave.flows.services import FlowServices
 from careweave.mappings.x12_decode import X12_CONTENT_TYPE
 from careweave.model.base import BusinessEvent
+from careweave.model.envelope import Envelope, Step
+from careweave.model.flow import FlowOutput
+from careweave.model.rcm import CLAIM_BILLED_CONTENT_TYPE, RcmAccount, RcmClaimBilled
+from careweave.model.records import NewCase
 
 CLAIM_RUN_FORMAT = "claim-run"
 CLAIM_RUN_CONTENT_TYPE = "application/vnd.careweave.claim-run+json"

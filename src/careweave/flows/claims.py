@@ -34,9 +34,9 @@ from careweave.codecs.x12 import (
     write_claims,
 )
 from careweave.codecs.x12.claim_writer import ClaimKind
-from careweave.connectors.rcm import RcmAccount, RcmAccountLine
 from careweave.exceptions import ValidationError, X12Error
 from careweave.flows.claim_register import RegisteredClaim, RegisteredLine
+from careweave.model.rcm import RcmAccount, RcmAccountLine
 from careweave.revenue import normalize_ndc
 
 MAX_DIAGNOSES = 12

@@ -24,10 +24,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from careweave.connectors.erp.destination import JOURNAL
-from careweave.connectors.erp.models import GlSegments, JournalRequest
-from careweave.engine.flow_api import FlowOutput
-from careweave.engine.records import NewCase
 from careweave.erp.charge_facts import charge_amount, charge_day, department_of
 from careweave.erp.ledger import JournalBuilder, LedgerBook
 from careweave.erp.periods import PeriodCalendar
@@ -48,6 +44,9 @@ from careweave.masterdata.locations import LocationDirectory
 from careweave.model.base import BusinessEvent
 from careweave.model.charges import ChargeCaptured
 from careweave.model.clinical import CancelledAction, VisitCancelled
+from careweave.model.erp import JOURNAL, GlSegments, JournalRequest
+from careweave.model.flow import FlowOutput
+from careweave.model.records import NewCase
 from careweave.model.state import StateTable, load, save
 from careweave.model.supplies import SupplyUsed
 

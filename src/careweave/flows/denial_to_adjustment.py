@@ -17,13 +17,13 @@ from __future__ import annotations
 from typing import ClassVar
 
 from careweave.engine.clock import Clock
-from careweave.engine.flow_api import FlowOutput
-from careweave.engine.records import NewCase
 from careweave.exceptions import ValidationError
 from careweave.flows.base import BaseFlow
 from careweave.flows.services import FlowServices
 from careweave.model.base import BusinessEvent
 from careweave.model.finance import ClaimDenied
+from careweave.model.flow import FlowOutput
+from careweave.model.records import NewCase
 from careweave.revenue import (
     AppealPolicy,
     age_days,

@@ -28,9 +28,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
-from careweave.connectors.erp.destination import JOURNAL
-from careweave.connectors.erp.models import GlSegments
-from careweave.engine.flow_api import FlowOutput
 from careweave.erp.ledger import JournalBuilder, LedgerBook
 from careweave.erp.periods import PeriodCalendar
 from careweave.exceptions import ValidationError
@@ -38,6 +35,7 @@ from careweave.flows.base import BaseFlow
 from careweave.flows.services import FlowServices
 from careweave.masterdata.cost_centers import ChartOfAccounts
 from careweave.model.base import BusinessEvent
+from careweave.model.erp import JOURNAL, GlSegments
 from careweave.model.finance import (
     ClaimDenied,
     ClaimPaid,
@@ -48,6 +46,7 @@ from careweave.model.finance import (
     WriteOffOrigin,
     WriteOffPosted,
 )
+from careweave.model.flow import FlowOutput
 
 
 def accounts_for(event: RemittanceEvent, chart: ChartOfAccounts) -> tuple[str, str] | None:

@@ -15,9 +15,6 @@ from __future__ import annotations
 import msgspec
 
 from careweave.config import ChannelConfig
-from careweave.connectors.erp.destination import JOURNAL
-from careweave.engine.channel import Envelope, Step
-from careweave.engine.flow_api import FlowOutput
 from careweave.erp.close import unbilled_accruals
 from careweave.erp.ledger import LedgerBook
 from careweave.erp.periods import Period, PeriodCalendar
@@ -26,6 +23,9 @@ from careweave.flows.base import BaseFlow
 from careweave.flows.services import FlowServices
 from careweave.masterdata.cost_centers import ChartOfAccounts
 from careweave.model.base import BusinessEvent
+from careweave.model.envelope import Envelope, Step
+from careweave.model.erp import JOURNAL
+from careweave.model.flow import FlowOutput
 
 CLOSE_REQUEST_FORMAT = "erp-close-request"
 

@@ -27,23 +27,13 @@ from typing import ClassVar
 
 import msgspec
 
-from careweave.connectors.rcm import (
-    CHARGE_CONTENT_TYPE,
-    ENCOUNTER_CONTENT_TYPE,
-    RcmChargeLine,
-    RcmCoverage,
-    RcmEncounter,
-    RcmEncounterUpdate,
-)
 from careweave.engine.clock import Clock, SystemClock
-from careweave.engine.flow_api import FlowOutput
-from careweave.engine.records import NewCase
 from careweave.exceptions import ValidationError
 from careweave.flows.base import BaseFlow
 from careweave.flows.billing_encounters import BillingEncounters
-from careweave.flows.billing_references import BillingReferences, CoverageTable
 from careweave.flows.rcm_payloads import demographics, line_key, patient_id, rcm_charge_line
 from careweave.flows.services import FlowServices
+from careweave.masterdata.billing import BillingReferences, CoverageTable
 from careweave.model.base import BusinessEvent
 from careweave.model.charges import ChargeCaptured
 from careweave.model.clinical import (
@@ -53,7 +43,17 @@ from careweave.model.clinical import (
     VisitCancelled,
 )
 from careweave.model.exceptions_case import ExceptionCaseDraft
+from careweave.model.flow import RCM_DESTINATION, FlowOutput
 from careweave.model.identity import PatientIdentity
+from careweave.model.rcm import (
+    CHARGE_CONTENT_TYPE,
+    ENCOUNTER_CONTENT_TYPE,
+    RcmChargeLine,
+    RcmCoverage,
+    RcmEncounter,
+    RcmEncounterUpdate,
+)
+from careweave.model.records import NewCase
 from careweave.model.revenue import ChargeLine, ClaimForm
 from careweave.revenue import (
     REVENUE_INTEGRITY_TEAM,
@@ -67,7 +67,7 @@ from careweave.revenue import (
     validation_case,
 )
 
-DESTINATION = "revenue-cycle"
+DESTINATION = RCM_DESTINATION
 
 
 class ChargeRouted(BusinessEvent, frozen=True, kw_only=True):

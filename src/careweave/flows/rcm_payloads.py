@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from careweave.connectors.rcm import RcmChargeLine, RcmPatient
 from careweave.model.identity import AdministrativeSex, PatientIdentity
+from careweave.model.rcm import RcmChargeLine, RcmPatient
 from careweave.model.revenue import ChargeLine
 
 ENTERPRISE_ID_TYPES = ("PI", "CMRN")

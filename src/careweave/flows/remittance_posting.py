@@ -9,30 +9,18 @@ the billing provider's NPI; a payee table maps it to the legal entity the books 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import ClassVar
 
 import msgspec
 
-from careweave.engine.flow_api import FlowOutput
 from careweave.flows.base import BaseFlow
 from careweave.flows.services import FlowServices
+from careweave.masterdata.entities import PayeeEntities
 from careweave.model.base import BusinessEvent
 from careweave.model.finance import RemittanceEvent
+from careweave.model.flow import GENERAL_LEDGER_DESTINATION, FlowOutput
 
-DESTINATION = "general-ledger"
-
-
-@dataclass(frozen=True)
-class PayeeEntities:
-    """Legal entity by payee identifier (the billing provider NPI or TIN on the 835)."""
-
-    by_payee: Mapping[str, str] = field(default_factory=dict)
-
-    def entity(self, payee: str) -> str:
-        """The entity of a payee; the payee itself when unmapped."""
-        return self.by_payee.get(payee, payee)
+DESTINATION = GENERAL_LEDGER_DESTINATION
 
 
 class RemittancePostingFlow(BaseFlow):

@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, TypeVar
 
 from careweave.engine.clock import Clock, SystemClock
 from careweave.exceptions import ConfigError
+from careweave.model.flow import ERP_DESTINATION, RCM_DESTINATION
 
 if TYPE_CHECKING:
-    from careweave.flows.billing_references import BillingReferences, CoverageTable
     from careweave.flows.claims import ClaimsConfig
     from careweave.flows.finance_posting import PayeeResolver
+    from careweave.masterdata.billing import BillingReferences, CoverageTable
     from careweave.masterdata.cost_centers import (
         ChartOfAccounts,
         CostCenterMap,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
         StandardCostTable,
     )
     from careweave.masterdata.entities import EntityDirectory
+    from careweave.masterdata.files import MasterData
     from careweave.masterdata.items import ItemCrosswalk
     from careweave.masterdata.locations import LocationDirectory
     from careweave.masterdata.payers import PayerDirectory
@@ -80,13 +82,32 @@ class FlowServices:
     """Charge validation rules and code sets (a default validator when None)."""
     appeal_policy: AppealPolicy | None = None
     """Appeal deadlines for denial work items (the default policy when None)."""
-    erp_destination: str = "erp"
+    erp_destination: str = ERP_DESTINATION
     """The destination the ERP flows send journals, movements, requisitions and POs to."""
-    rcm_destination: str = "revenue-cycle"
+    rcm_destination: str = RCM_DESTINATION
     """The destination patient-to-billing sends charges and encounters to (and claim-submission
     its billed notices)."""
     clearinghouse_destination: str = "clearinghouse"
     """The destination claim-submission queues its 837 files for (``http`` or ``file``)."""
+
+    @classmethod
+    def from_master_data(cls, data: MasterData, *, clock: Clock | None = None) -> FlowServices:
+        """The services of loaded master data (``[masterdata]``); what it lacks stays None."""
+        return cls(
+            clock=clock or SystemClock(),
+            crosswalk=data.crosswalk,
+            locations=data.locations,
+            opening_stock=data.opening_stock,
+            cost_centers=data.cost_centers,
+            standard_costs=data.standard_costs,
+            physicians=data.physicians,
+            chart=data.chart,
+            payers=data.payers,
+            entities=data.entities,
+            billing=data.billing,
+            payees=data.payees,
+            coverage=data.coverage,
+        )
 
     def need(self, value: T | None, name: str, flow: str) -> T:
         """``value``, or a ConfigError saying that ``flow`` needs master data ``name``."""

@@ -24,16 +24,6 @@ import datetime as dt
 
 import msgspec
 
-from careweave.connectors.erp.destination import INVENTORY_TRANSACTION, PURCHASE_ORDER, REQUISITION
-from careweave.connectors.erp.models import (
-    InventoryTransactionRequest,
-    PurchaseOrderLine,
-    PurchaseOrderRequest,
-    RequisitionLine,
-    RequisitionRequest,
-)
-from careweave.engine.flow_api import FlowOutput
-from careweave.engine.records import NewCase
 from careweave.erp.inventory import InventoryBook, OpeningStock
 from careweave.erp.supply_match import SupplyMatch, match_supply
 from careweave.flows.base import BaseFlow
@@ -47,6 +37,18 @@ from careweave.model.clinical import (
     ProcedureDocumented,
     VisitCancelled,
 )
+from careweave.model.erp import (
+    INVENTORY_TRANSACTION,
+    PURCHASE_ORDER,
+    REQUISITION,
+    InventoryTransactionRequest,
+    PurchaseOrderLine,
+    PurchaseOrderRequest,
+    RequisitionLine,
+    RequisitionRequest,
+)
+from careweave.model.flow import FlowOutput
+from careweave.model.records import NewCase
 from careweave.model.state import BusinessState, StateTable, load, save
 from careweave.model.supplies import SupplyUsed
 

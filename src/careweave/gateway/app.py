@@ -15,7 +15,6 @@ from litestar.handlers import HTTPRouteHandler
 from careweave.config import ChannelConfig
 from careweave.connectors.fhir_client import FhirClient
 from careweave.connectors.http_source import HttpSource, HttpSourceConfig
-from careweave.engine.records import MessageState
 from careweave.gateway.fhir_endpoint import FhirPushEndpoint, push_handlers
 from careweave.gateway.http_common import (
     AnyRequest,
@@ -26,6 +25,7 @@ from careweave.gateway.http_common import (
 )
 from careweave.gateway.receiver import Receiver
 from careweave.gateway.subscriptions import SubscriptionHook, hook_handlers
+from careweave.model.records import MessageState
 
 
 def _raw_handlers(channel: str, receiver: Receiver, path: str) -> list[HTTPRouteHandler]:

@@ -22,9 +22,9 @@ import msgspec
 
 from careweave.codecs.fhir.bundle import Bundle
 from careweave.codecs.fhir.decode import AnyResource, bundle_entries, decode_resource
-from careweave.engine.records import IngestResult, MessageState
 from careweave.exceptions import FhirError
 from careweave.gateway.outcome import OperationOutcome, fhir_path, json_position, outcome
+from careweave.model.records import IngestResult, MessageState
 
 FHIR_JSON = "application/fhir+json"
 ENTRY_METHODS = frozenset({"POST", "PUT", "DELETE"})

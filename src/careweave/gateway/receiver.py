@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from careweave.engine.records import IngestResult, Processing
+from careweave.model.records import IngestResult, Processing
 
 
 class Receiver(Protocol):

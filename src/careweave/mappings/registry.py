@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from careweave.engine.channel import Envelope, Step
 from careweave.exceptions import ConfigError
 from careweave.model.base import BusinessEvent
+from careweave.model.envelope import Envelope, Step
 
 Mapper = Callable[[Any], list[BusinessEvent]]
 """Turns a decoded wire message into canonical events."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import msgspec
 
 from careweave.codecs.x12.document import X12Document, read_document
-from careweave.engine.channel import Envelope, Step
+from careweave.model.envelope import Envelope, Step
 
 X12_CONTENT_TYPE = "application/edi-x12"
 

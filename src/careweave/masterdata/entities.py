@@ -1,12 +1,14 @@
 """The legal entities of a health system: who books revenue and bills claims under which NPI.
 
 Each entity is an ERP company (its journals carry its code) and, for claims, a billing provider
-(loop 2010AA): name, NPI, tax id and a 9-digit-ZIP address.
+(loop 2010AA): name, NPI, tax id and a 9-digit-ZIP address. An 835's payee (the billing provider's
+NPI or TIN) maps back to its entity through :class:`PayeeEntities`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 import msgspec
 
@@ -54,3 +56,14 @@ class EntityDirectory:
     def billing_providers(self) -> dict[str, BillingProvider]:
         """Each entity's billing provider, by entity code (what the claims flow takes)."""
         return {code: e.billing_provider() for code, e in self._entities.items()}
+
+
+@dataclass(frozen=True)
+class PayeeEntities:
+    """Legal entity by payee identifier (the billing provider NPI or TIN on the 835)."""
+
+    by_payee: Mapping[str, str] = field(default_factory=dict)
+
+    def entity(self, payee: str) -> str:
+        """The entity of a payee; the payee itself when unmapped."""
+        return self.by_payee.get(payee, payee)

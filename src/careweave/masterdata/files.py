@@ -11,7 +11,9 @@
 Paths are relative to the settings file. A named file that is missing, or whose header lacks a
 required column, is a :class:`~careweave.exceptions.ConfigError` naming the key and the file; a bad
 row is a warning naming the file and the line, and the valid rows load. What is not named stays
-None, and a flow that needs it refuses to be built (:meth:`FlowServices.need`).
+None, and a flow that needs it refuses to be built: the composition root hands the loaded data to
+the flows as ``careweave.flows.services.FlowServices.from_master_data(data)``, whose ``need``
+names what is missing.
 """
 
 from __future__ import annotations
@@ -22,13 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from careweave.config import MasterDataConfig
-from careweave.engine.clock import Clock, SystemClock
 from careweave.exceptions import ConfigError, CsvError
-from careweave.flows.billing_references import BillingReferences, CoverageTable
-from careweave.flows.remittance_posting import PayeeEntities
-from careweave.flows.services import FlowServices
 from careweave.masterdata import tables
+from careweave.masterdata.billing import BillingReferences, CoverageTable
+from careweave.masterdata.config import MasterDataConfig
 from careweave.masterdata.cost_centers import (
     ChartOfAccounts,
     CostCenterMap,
@@ -36,7 +35,7 @@ from careweave.masterdata.cost_centers import (
     StandardCostTable,
 )
 from careweave.masterdata.crosswalk_file import CrosswalkFile
-from careweave.masterdata.entities import EntityDirectory
+from careweave.masterdata.entities import EntityDirectory, PayeeEntities
 from careweave.masterdata.items import CrosswalkEntry, ItemCrosswalk
 from careweave.masterdata.locations import LocationDirectory
 from careweave.masterdata.payers import PayerDirectory
@@ -64,24 +63,6 @@ class MasterData:
     coverage: CoverageTable | None = None
     warnings: tuple[str, ...] = ()
     """Each row that did not load: ``{file} line {n}: {reason}``."""
-
-    def services(self, *, clock: Clock | None = None) -> FlowServices:
-        """The domain services flows are built with."""
-        return FlowServices(
-            clock=clock or SystemClock(),
-            crosswalk=self.crosswalk,
-            locations=self.locations,
-            opening_stock=self.opening_stock,
-            cost_centers=self.cost_centers,
-            standard_costs=self.standard_costs,
-            physicians=self.physicians,
-            chart=self.chart,
-            payers=self.payers,
-            entities=self.entities,
-            billing=self.billing,
-            payees=self.payees,
-            coverage=self.coverage,
-        )
 
 
 def load_master_data(

@@ -1,8 +1,8 @@
 """One reader per master-data file: its CSV columns and the domain object its rows become.
 
-Every reader goes through :func:`careweave.erp.csv_import.read_rows`: a header without a required
-column refuses the file (:class:`~careweave.exceptions.CsvError`), a bad row is a warning naming the
-file, the line and the reason, and the valid rows load. A row naming something another file does
+Every reader goes through :func:`careweave.masterdata.csv_import.read_rows`: a header without a
+required column refuses the file (:class:`~careweave.exceptions.CsvError`), a bad row is a warning
+naming the file, the line and the reason, and the valid rows load. A row naming something another file does
 not have (a par level at an unknown location, coverage by an unknown payer) is a bad row too.
 The formats, with an example each, are in docs/configuration.md.
 """
@@ -16,8 +16,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
-from careweave.connectors.rcm import RcmCoverage
-from careweave.erp.csv_fields import (
+from careweave.masterdata.billing import CoverageTable, FacilityBilling
+from careweave.masterdata.cost_centers import (
+    ChartOfAccounts,
+    CostCenterAssignment,
+    PhysicianGroup,
+    StandardCost,
+)
+from careweave.masterdata.csv_fields import (
     parse_bool,
     parse_code,
     parse_cost,
@@ -25,19 +31,12 @@ from careweave.erp.csv_fields import (
     parse_item_number,
     parse_text,
 )
-from careweave.erp.csv_import import Column, RowRejected, import_item_master, read_rows
-from careweave.flows.billing_references import CoverageTable, FacilityBilling
-from careweave.flows.remittance_posting import PayeeEntities
-from careweave.masterdata.cost_centers import (
-    ChartOfAccounts,
-    CostCenterAssignment,
-    PhysicianGroup,
-    StandardCost,
-)
-from careweave.masterdata.entities import LegalEntity
+from careweave.masterdata.csv_import import Column, RowRejected, import_item_master, read_rows
+from careweave.masterdata.entities import LegalEntity, PayeeEntities
 from careweave.masterdata.items import MasterItem
 from careweave.masterdata.locations import InventoryLocation, ParLevel
 from careweave.masterdata.payers import FeeScheduleRate, Payer, PayerDirectory
+from careweave.model.rcm import RcmCoverage
 from careweave.model.revenue import ClaimForm
 
 T = TypeVar("T")
@@ -154,7 +153,7 @@ def _known(value: str, known: Collection[str] | None, column: str, where: str) -
 
 
 def read_items(path: Path, name: str, on: dt.date, warnings: list[str]) -> list[MasterItem]:
-    """The item master (``careweave.erp.csv_import`` format), each item as in effect on ``on``."""
+    """The item master (``careweave.masterdata.csv_import`` format), each item as in effect on ``on``."""
     report = import_item_master(path)
     warnings.extend(f"{name} line {r.line}: {r.reason}" for r in report.rejected)
     current: dict[str, MasterItem] = {}

@@ -1,4 +1,4 @@
-"""careweave.revenue: revenue-cycle rules for charges, denials and remittances.
+"""careweave.revenue: revenue-cycle rules for charges, denial work and reconciliation.
 
 ::
 
@@ -7,8 +7,10 @@
     case = validation_case(result)              # None when the charge may be billed
     outcome = ledger.record(line)               # duplicates, credits netted, orphans held
     outcome = ChargeBook(out.state).record(line, item)  # the same, kept in business state
-    events = remittance_events(advice)          # a parsed 835 -> finance events, idempotent
     item = open_work_item(denied)               # a ClaimDenied -> a denial work item
+
+What an 835 means (its finance events, each adjustment's kind and denial category) is the 835
+mapping's to decide: :mod:`careweave.mappings.x12_remittance` and :mod:`careweave.mappings.adjustments`.
 """
 
 from careweave.revenue.charge_book import ChargeBook, EncounterCharges, encounter_positions
@@ -41,18 +43,10 @@ from careweave.revenue.denial_work import (
     transition,
     write_off_posting,
 )
-from careweave.revenue.denials import (
-    DEFAULT_DENIAL_ROUTES,
-    DenialPolicy,
-    DenialRoute,
-    classify_adjustment,
-)
 from careweave.revenue.diagnoses import DiagnosisCodeSet, DiagnosisStatus, Icd10CmCodeSet
 from careweave.revenue.identifiers import NdcError, is_valid_npi, normalize_ndc, npi_problem
-from careweave.revenue.remittance import default_entity, posted_total, remittance_events
 
 __all__ = [
-    "DEFAULT_DENIAL_ROUTES",
     "REVENUE_INTEGRITY_TEAM",
     "AppealPolicy",
     "ChargeBook",
@@ -63,8 +57,6 @@ __all__ = [
     "ChargeValidationConfig",
     "ChargeValidator",
     "Clock",
-    "DenialPolicy",
-    "DenialRoute",
     "DiagnosisCodeSet",
     "DiagnosisStatus",
     "EncounterCharges",
@@ -79,8 +71,6 @@ __all__ = [
     "appeal_deadline",
     "charge_key",
     "charge_line_from_event",
-    "classify_adjustment",
-    "default_entity",
     "encounter_positions",
     "is_appeal_overdue",
     "is_valid_npi",
@@ -91,8 +81,6 @@ __all__ = [
     "npi_problem",
     "open_work_item",
     "opens_work_item",
-    "posted_total",
-    "remittance_events",
     "transition",
     "validation_case",
     "write_off_posting",

@@ -28,10 +28,10 @@ from rich.table import Table
 
 from careweave.app import build_application
 from careweave.config import parse_settings
-from careweave.engine.records import EffectState, ExceptionCase, MessageQuery, MessageState
 from careweave.engine.store.base import BaseStore
 from careweave.erp.item_miss import fix_item_miss
 from careweave.erp.stored import stored_positions
+from careweave.model.records import EffectState, ExceptionCase, MessageQuery, MessageState
 from careweave.sandbox.ehr import EhrScenarioConfig, generate_scenario, send_scenario
 from careweave.sandbox.erp import ErpSimulator, ErpSimulatorConfig, ErpSimulatorServer
 from careweave.sandbox.erp_books import SINCE, build_books, erp_item_number, seed_erp

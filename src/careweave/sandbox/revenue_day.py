@@ -36,14 +36,8 @@ from careweave.app import build_application
 from careweave.codecs.x12 import EnvelopeConfig, Organization
 from careweave.codecs.x12.document import read_document
 from careweave.config import parse_settings
-from careweave.connectors.rcm import (
-    CHARGE_CONTENT_TYPE,
-    RcmAccountsClient,
-    RcmChargeLine,
-    RcmDestination,
-)
+from careweave.connectors.rcm import RcmAccountsClient, RcmDestination
 from careweave.engine.clock import ManualClock, SystemClock
-from careweave.engine.records import EffectState
 from careweave.engine.runtime import Engine
 from careweave.engine.store.base import BaseStore
 from careweave.exceptions import CareweaveError
@@ -51,10 +45,10 @@ from careweave.flows.claim_register import registered_claims
 from careweave.flows.claim_run_report import ClaimRunResult, claim_run_report
 from careweave.flows.claim_submission import CLAIM_RUN_CONTENT_TYPE, claim_run_request
 from careweave.flows.claims import ClaimsConfig
-from careweave.flows.remittance_posting import PayeeEntities
 from careweave.flows.services import FlowServices
 from careweave.mappings.x12_decode import X12_CONTENT_TYPE, X12Inbound
 from careweave.mappings.x12_remittance import map_remittances
+from careweave.masterdata.entities import PayeeEntities
 from careweave.model.finance import (
     ClaimDenied,
     ClaimPaid,
@@ -65,6 +59,8 @@ from careweave.model.finance import (
     RemittanceReceived,
     WriteOffPosted,
 )
+from careweave.model.rcm import CHARGE_CONTENT_TYPE, RcmChargeLine
+from careweave.model.records import EffectState
 from careweave.model.state import StateTable
 from careweave.revenue.reconciliation import (
     ChargeFact,

@@ -11,9 +11,9 @@ import zlib
 import msgspec
 
 from careweave.codecs.x12 import Address, BillingProvider
-from careweave.connectors.rcm import RcmCoverage
-from careweave.flows.billing_references import BillingReferences, CoverageTable, FacilityBilling
-from careweave.flows.remittance_posting import PayeeEntities
+from careweave.masterdata.billing import BillingReferences, CoverageTable, FacilityBilling
+from careweave.masterdata.entities import PayeeEntities
+from careweave.model.rcm import RcmCoverage
 from careweave.model.revenue import ClaimForm
 from careweave.sandbox.clearinghouse.payers import PayerRules, sample_payers
 from careweave.sandbox.ehr.chargemaster import CHARGES

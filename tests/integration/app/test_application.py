@@ -10,10 +10,10 @@ import pytest
 from careweave.app import Application, build_application, check_application, default_registries
 from careweave.config import parse_settings
 from careweave.connectors.null import NullDestination
-from careweave.engine.records import EffectState
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
 from careweave.exceptions import CareweaveError, ConfigError
 from careweave.flows.supply_to_replenish import SupplyToReplenishFlow
+from careweave.model.records import EffectState
 from tests.integration.engine.helpers import wait_for
 from tests.unit.app.echo_plugin import EchoDestination
 from tests.unit.app.test_registries import ENTRY_POINTS_TXT, install_distribution

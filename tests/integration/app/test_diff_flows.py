@@ -19,13 +19,13 @@ import pytest
 from careweave.app import build_engine, builtin_registries
 from careweave.app.diff import ReplayClock, diff_stored, what_if_channels
 from careweave.config import Settings, parse_settings
-from careweave.engine.flow_api import FlowOutput
-from careweave.engine.records import MessageQuery, MessageState
 from careweave.engine.store.base import BaseStore
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
 from careweave.flows.base import BaseFlow
 from careweave.model.base import BusinessEvent
 from careweave.model.clinical import PatientAdmitted
+from careweave.model.flow import FlowOutput
+from careweave.model.records import MessageQuery, MessageState
 from careweave.model.state import StateTable, load, save
 from careweave.sandbox.ehr import EhrScenarioConfig, generate_scenario
 from careweave.sandbox.erp_books import build_books

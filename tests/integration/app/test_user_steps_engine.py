@@ -15,8 +15,8 @@ from careweave.app import build_application, check_application
 from careweave.codecs.hl7v2 import parse_message
 from careweave.config import load_settings
 from careweave.connectors.mllp import MllpClient, ack_code
-from careweave.engine.records import MessageQuery, MessageState
 from careweave.exceptions import ConfigError
+from careweave.model.records import MessageQuery, MessageState
 
 RULES = '''
 """Site rules of the tests' ADT feed."""

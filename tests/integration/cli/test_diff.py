@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from careweave.app import build_application
 from careweave.cli import app
 from careweave.config import load_settings
-from careweave.engine.records import MessageQuery
+from careweave.model.records import MessageQuery
 from tests.integration.app.test_user_steps_engine import FILTER, TRANSFORM, admit, fill, write_feed
 
 runner = CliRunner()

@@ -13,8 +13,8 @@ from careweave.app import build_engine
 from careweave.cli import app
 from careweave.config import parse_settings
 from careweave.engine.clock import ManualClock
-from careweave.engine.records import EffectState, MessageQuery, MessageState
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
+from careweave.model.records import EffectState, MessageQuery, MessageState
 from careweave.testing import RecordedRequest, RecordingHttpServer
 from tests.integration.engine.helpers import adt, wait_for
 

@@ -25,13 +25,12 @@ import pytest
 
 from careweave.app import Application, build_application
 from careweave.config import load_settings
-from careweave.connectors.erp.destination import INVENTORY_TRANSACTION
-from careweave.connectors.erp.models import InventoryTransactionRequest
-from careweave.engine.records import CaseState, EffectState
 from careweave.engine.store.base import BaseStore
 from careweave.erp.stored import stored_closed_periods, stored_journals
 from careweave.flows.supply_to_replenish import encounter_key
 from careweave.masterdata import CrosswalkFile
+from careweave.model.erp import INVENTORY_TRANSACTION, InventoryTransactionRequest
+from careweave.model.records import CaseState, EffectState
 from careweave.sandbox.ehr import EhrScenarioConfig, GeneratedMessage, generate_scenario
 from careweave.sandbox.erp import ErpSimulator, ErpSimulatorConfig, ErpSimulatorServer
 from careweave.sandbox.erp_books import ScenarioBooks, build_books, erp_item_number, seed_erp

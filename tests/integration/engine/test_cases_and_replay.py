@@ -14,12 +14,12 @@ from pathlib import Path
 from careweave.app import build_engine, builtin_registries
 from careweave.config import parse_settings
 from careweave.connectors.mllp import MllpClient, ack_code
-from careweave.engine.records import CaseState, MessageState, NewCase
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
 from careweave.flows import BaseFlow, FlowOutput
 from careweave.flows.registry import FlowRegistry
 from careweave.model.base import BusinessEvent
 from careweave.model.clinical import PatientAdmitted
+from careweave.model.records import CaseState, MessageState, NewCase
 from careweave.testing import RecordingHttpServer
 from tests.integration.engine.helpers import wait_for
 

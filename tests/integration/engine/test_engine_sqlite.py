@@ -8,8 +8,8 @@ from pathlib import Path
 from careweave.app import build_engine
 from careweave.codecs.hl7v2 import parse_message
 from careweave.connectors.mllp import MllpClient, ack_code
-from careweave.engine.records import EffectState, MessageQuery, MessageState
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
+from careweave.model.records import EffectState, MessageQuery, MessageState
 from careweave.testing import RecordingHttpServer
 from tests.integration.engine.helpers import adt, engine_settings, wait_for
 

@@ -18,8 +18,8 @@ import structlog
 from careweave.app import build_engine
 from careweave.connectors.mllp import MllpClient, ack_code
 from careweave.engine.breaker import BreakerState
-from careweave.engine.records import EffectState
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
+from careweave.model.records import EffectState
 from careweave.testing import RecordedRequest, RecordingHttpServer
 from tests.integration.engine.helpers import adt, engine_settings, wait_for
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import httpx
 
 from careweave.connectors.http import HttpDestination, HttpDestinationConfig
-from careweave.engine.records import EffectState, MessageState, NewEffect, NewMessage, Processing
-from careweave.engine.retry import RetryPolicy
+from careweave.connectors.policy import RetryPolicy, WorkerPolicy
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
-from careweave.engine.worker import DestinationWorker, WorkerPolicy
+from careweave.engine.worker import DestinationWorker
+from careweave.model.records import EffectState, MessageState, NewEffect, NewMessage, Processing
 from tests.integration.engine.helpers import wait_for
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from careweave.engine.records import MessageState, NewEffect, NewMessage, Processing
 from careweave.engine.store.postgres import PostgresConfig, PostgresStore
+from careweave.model.records import MessageState, NewEffect, NewMessage, Processing
 from careweave.testing import RecordingHttpServer
 from tests.integration.engine.helpers import wait_for
 

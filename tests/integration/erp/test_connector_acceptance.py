@@ -27,9 +27,10 @@ from careweave.connectors.erp import (
     RequisitionRequest,
 )
 from careweave.connectors.erp.config import ApiVersion
-from careweave.connectors.erp.destination import JOURNAL, ErpDestination
-from careweave.engine.records import Effect, EffectState
+from careweave.connectors.erp.destination import ErpDestination
 from careweave.exceptions import PermanentDeliveryError
+from careweave.model.erp import JOURNAL
+from careweave.model.records import Effect, EffectState
 from careweave.sandbox.erp import (
     ErpSimulatorConfig,
     ErpSimulatorServer,

@@ -12,9 +12,9 @@ from pathlib import Path
 from careweave.app import build_engine
 from careweave.config import parse_settings
 from careweave.connectors.erp import ErpConfig, ErpConnector, ErpDestination
-from careweave.engine.records import EffectState
 from careweave.engine.runtime import Engine
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
+from careweave.model.records import EffectState
 from careweave.sandbox.erp import ErpSimulator, ErpSimulatorConfig, ErpSimulatorServer
 from careweave.sandbox.erp_books import ScenarioBooks, seed_erp
 

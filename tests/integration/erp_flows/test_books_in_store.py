@@ -28,9 +28,6 @@ import pytest
 from careweave.app import build_engine
 from careweave.codecs.hl7v2 import parse_message
 from careweave.config import parse_settings
-from careweave.connectors.erp.destination import REQUISITION
-from careweave.connectors.erp.models import RequisitionRequest
-from careweave.engine.records import MessageQuery, MessageState
 from careweave.engine.runtime import Engine
 from careweave.engine.store.base import BaseStore
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
@@ -40,6 +37,8 @@ from careweave.erp.stored import balance_totals, stored_balances, stored_positio
 from careweave.flows.supply_to_replenish import encounter_key
 from careweave.mappings.hl7v2_clinical import map_message
 from careweave.model.clinical import ClinicalEvent
+from careweave.model.erp import REQUISITION, RequisitionRequest
+from careweave.model.records import MessageQuery, MessageState
 from careweave.model.state import StateTable
 from careweave.sandbox.ehr import EhrScenarioConfig, GeneratedMessage, generate_scenario
 from careweave.sandbox.erp_books import OPENING_STOCK, REORDER_POINT, ScenarioBooks, build_books

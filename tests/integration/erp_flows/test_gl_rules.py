@@ -12,7 +12,6 @@ from typing import Any
 import msgspec
 import pytest
 
-from careweave.connectors.erp.models import JournalRequest
 from careweave.erp.ledger import LedgerBook, account_balances, entity_balances
 from careweave.erp.periods import Period, PeriodCalendar
 from careweave.erp.stored import balance_totals
@@ -34,6 +33,7 @@ from careweave.masterdata import (
 from careweave.model.care import Code, Provider
 from careweave.model.charges import ChargeCaptured, Money, TransactionType
 from careweave.model.clinical import CancelledAction, VisitCancelled
+from careweave.model.erp import JournalRequest
 from careweave.model.finance import (
     ClaimDenied,
     ClaimPaid,

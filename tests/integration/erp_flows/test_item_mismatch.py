@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from careweave.engine.records import CaseState, MessageState
 from careweave.erp.item_miss import fix_item_miss
 from careweave.flows.supply_to_replenish import encounter_key
 from careweave.masterdata import ChartOfAccounts, CrosswalkFile
+from careweave.model.records import CaseState, MessageState
 from careweave.sandbox.ehr import EhrScenarioConfig, generate_scenario
 from careweave.sandbox.erp_books import OPENING_STOCK, SINCE, build_books, erp_item_number
 from tests.integration.erp_flows.expectations import events_of, unbalanced

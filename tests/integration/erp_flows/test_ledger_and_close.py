@@ -9,9 +9,6 @@ from decimal import Decimal
 
 import pytest
 
-from careweave.connectors.erp.models import GlSegments
-from careweave.engine.channel import Envelope
-from careweave.engine.records import NewMessage
 from careweave.erp.close import close_report, unbilled_accruals
 from careweave.erp.ledger import JournalBuilder, LedgerBook, cents, ledger_lines, posted_journals
 from careweave.erp.periods import Period, PeriodCalendar, closed_periods
@@ -24,6 +21,9 @@ from careweave.flows.month_end_close import (
     decode_close_request,
 )
 from careweave.masterdata import ChartOfAccounts
+from careweave.model.envelope import Envelope
+from careweave.model.erp import GlSegments
+from careweave.model.records import NewMessage
 from careweave.model.state import InMemoryState, StateTable
 
 C = ChartOfAccounts()

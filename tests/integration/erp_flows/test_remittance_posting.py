@@ -11,13 +11,13 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
-from careweave.engine.channel import Envelope
-from careweave.engine.records import MessageState, NewMessage
 from careweave.mappings.x12_decode import x12_decode
 from careweave.mappings.x12_remittance import map_remittances
 from careweave.masterdata import ChartOfAccounts
 from careweave.model.base import BusinessEvent
+from careweave.model.envelope import Envelope
 from careweave.model.finance import ClaimDenied, RemittanceReceived
+from careweave.model.records import MessageState, NewMessage
 from careweave.sandbox.ehr import EhrScenarioConfig, generate_scenario
 from careweave.sandbox.erp_books import build_books
 from tests.conftest import corpus_path

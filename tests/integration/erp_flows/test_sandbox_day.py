@@ -13,7 +13,6 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from careweave.engine.records import EffectState
 from careweave.erp.charge_facts import revenue_cycle_lines
 from careweave.erp.close import close_report
 from careweave.erp.periods import Period
@@ -21,6 +20,7 @@ from careweave.erp.reconciliation import reconcile
 from careweave.erp.stored import stored_journals, stored_positions
 from careweave.flows.supply_to_replenish import encounter_key
 from careweave.masterdata import ChartOfAccounts
+from careweave.model.records import EffectState
 from careweave.sandbox.ehr import EhrScenarioConfig, generate_scenario
 from careweave.sandbox.erp_books import OPENING_STOCK, build_books
 from tests.integration.erp_flows.expectations import (

@@ -12,12 +12,6 @@ from decimal import Decimal
 import msgspec
 import pytest
 
-from careweave.connectors.erp.destination import INVENTORY_TRANSACTION, PURCHASE_ORDER, REQUISITION
-from careweave.connectors.erp.models import (
-    InventoryTransactionRequest,
-    PurchaseOrderRequest,
-    RequisitionRequest,
-)
 from careweave.erp.inventory import InventoryBook
 from careweave.exceptions import ValidationError
 from careweave.flows import FlowOutput
@@ -25,6 +19,14 @@ from careweave.flows.supply_to_replenish import SupplyToReplenishFlow
 from careweave.model.base import BusinessEvent
 from careweave.model.care import Code, Encounter, Location
 from careweave.model.clinical import CancelledAction, ProcedureDocumented, VisitCancelled
+from careweave.model.erp import (
+    INVENTORY_TRANSACTION,
+    PURCHASE_ORDER,
+    REQUISITION,
+    InventoryTransactionRequest,
+    PurchaseOrderRequest,
+    RequisitionRequest,
+)
 from careweave.model.state import InMemoryState
 from tests.unit.masterdata.factories import (
     CATH_LAB,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import msgspec
 
-from careweave.engine.records import MessageQuery, MessageState
 from careweave.engine.runtime import Engine
+from careweave.model.records import MessageQuery, MessageState
 from careweave.sandbox.ehr_fhir import cardiology_case
 from tests.integration.fhir.conftest import fhir_channel_toml, fhir_url, push
 

@@ -8,8 +8,8 @@ import httpx
 import msgspec
 
 from careweave.connectors.mllp import MllpClient, ack_code
-from careweave.engine.records import MessageQuery
 from careweave.engine.runtime import Engine
+from careweave.model.records import MessageQuery
 from tests.integration.fhir.conftest import fhir_channel_toml, fhir_url
 
 A01 = (

@@ -12,8 +12,8 @@ from psycopg import sql
 
 from careweave.app import build_engine
 from careweave.config import parse_settings
-from careweave.engine.records import MessageQuery, MessageState
 from careweave.engine.store.postgres import PostgresConfig, PostgresStore
+from careweave.model.records import MessageQuery, MessageState
 from careweave.sandbox.ehr_fhir import cardiology_case
 from tests.integration.fhir.conftest import fhir_channel_toml, fhir_url
 

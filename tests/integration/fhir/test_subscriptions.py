@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import msgspec
 
-from careweave.engine.records import InboundMessage, Lineage, MessageQuery, MessageState
 from careweave.engine.runtime import Engine
+from careweave.model.records import InboundMessage, Lineage, MessageQuery, MessageState
 from tests.integration.fhir.conftest import fhir_channel_toml, fhir_url, write_key
 
 

@@ -11,8 +11,8 @@ import hl7.client
 
 from careweave.app import build_engine
 from careweave.codecs.hl7v2 import is_enhanced_mode, parse_batch, parse_message
-from careweave.engine.records import MessageQuery
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
+from careweave.model.records import MessageQuery
 from careweave.testing import RecordingHttpServer
 from tests.integration.engine.helpers import engine_settings
 from tests.unit.hl7v2.corpus import NOT_MESSAGES, hl7_files, is_batch, relative

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 
 from careweave.app import build_engine
 from careweave.codecs.hl7v2 import parse_header, parse_message
-from careweave.engine.records import MessageQuery, MessageState
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
 from careweave.exceptions import Hl7Error
+from careweave.model.records import MessageQuery, MessageState
 from tests.integration.engine.helpers import engine_settings
 from tests.integration.listener.test_corpus_over_mllp import corpus_messages
 

@@ -21,14 +21,14 @@ from psycopg import sql
 
 from careweave.app import build_engine
 from careweave.config import parse_settings
-from careweave.connectors.rcm import CHARGE_CONTENT_TYPE, ENCOUNTER_CONTENT_TYPE
 from careweave.engine.clock import ManualClock
-from careweave.engine.records import IngestResult, MessageState
 from careweave.engine.runtime import Engine
 from careweave.engine.store.base import BaseStore
 from careweave.engine.store.postgres import PostgresConfig, PostgresStore
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
 from careweave.flows.services import FlowServices
+from careweave.model.rcm import CHARGE_CONTENT_TYPE, ENCOUNTER_CONTENT_TYPE
+from careweave.model.records import IngestResult, MessageState
 from careweave.model.state import StateTable
 from careweave.revenue import ChargeValidationConfig, ChargeValidator, Icd10CmCodeSet
 from careweave.revenue.charge_book import encounter_positions

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from careweave.app import build_engine
 from careweave.config import parse_settings
-from careweave.engine.records import CaseState, ExceptionCase, MessageState
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
 from careweave.mappings.x12_decode import X12_CONTENT_TYPE
+from careweave.model.records import CaseState, ExceptionCase, MessageState
 from tests.conftest import corpus_path
 
 IMSWEB = ("x12", "imsweb-x12-parser")

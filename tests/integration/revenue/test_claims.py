@@ -19,26 +19,8 @@ import pytest
 from careweave.app import build_engine
 from careweave.codecs.x12 import Address, BillingProvider, EnvelopeConfig, Organization
 from careweave.config import parse_settings
-from careweave.connectors.rcm import (
-    CHARGE_CONTENT_TYPE,
-    ENCOUNTER_CONTENT_TYPE,
-    RcmAccountsClient,
-    RcmChargeLine,
-    RcmCoverage,
-    RcmDestination,
-    RcmDestinationConfig,
-    RcmEncounter,
-    RcmEncounterUpdate,
-    RcmPatient,
-)
+from careweave.connectors.rcm import RcmAccountsClient, RcmDestination, RcmDestinationConfig
 from careweave.engine.clock import ManualClock
-from careweave.engine.records import (
-    Effect,
-    EffectState,
-    IngestResult,
-    MessageState,
-    Processing,
-)
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
 from careweave.exceptions import PermanentDeliveryError
 from careweave.flows.claim_register import registered_claims
@@ -47,6 +29,16 @@ from careweave.flows.claim_submission import CLAIM_RUN_CONTENT_TYPE, claim_run_r
 from careweave.flows.claims import ClaimsConfig, claim_id_for
 from careweave.flows.services import FlowServices
 from careweave.mappings.x12_decode import X12_CONTENT_TYPE
+from careweave.model.rcm import (
+    CHARGE_CONTENT_TYPE,
+    ENCOUNTER_CONTENT_TYPE,
+    RcmChargeLine,
+    RcmCoverage,
+    RcmEncounter,
+    RcmEncounterUpdate,
+    RcmPatient,
+)
+from careweave.model.records import Effect, EffectState, IngestResult, MessageState, Processing
 from careweave.model.state import StateTable
 from careweave.sandbox.clearinghouse import Clearinghouse, ClearinghouseConfig
 from careweave.sandbox.rcm import RcmSimulator

@@ -13,20 +13,20 @@ import msgspec
 import pytest
 
 from careweave.codecs.hl7v2 import parse_message
-from careweave.connectors.rcm import (
-    CHARGE_CONTENT_TYPE,
-    ENCOUNTER_CONTENT_TYPE,
-    RcmChargeLine,
-    RcmEncounterUpdate,
-)
 from careweave.engine.clock import ManualClock
-from careweave.engine.flow_api import FlowOutput
 from careweave.flows.patient_to_billing import ChargeRouted, PatientToBillingFlow
 from careweave.flows.rcm_payloads import line_key
 from careweave.mappings.hl7v2_clinical import map_message
 from careweave.model.care import Code
 from careweave.model.charges import ChargeCaptured, Money, TransactionType
 from careweave.model.clinical import CancelledAction, PatientDischarged, VisitCancelled
+from careweave.model.flow import FlowOutput
+from careweave.model.rcm import (
+    CHARGE_CONTENT_TYPE,
+    ENCOUNTER_CONTENT_TYPE,
+    RcmChargeLine,
+    RcmEncounterUpdate,
+)
 from careweave.model.state import InMemoryState, StateTable
 from careweave.revenue import ChargeValidationConfig, ChargeValidator, Icd10CmCodeSet
 from careweave.sandbox.ehr import EhrScenarioConfig, generate_scenario

@@ -15,13 +15,13 @@ import msgspec
 from careweave.app import build_engine
 from careweave.codecs.x12 import parse_remittances
 from careweave.config import parse_settings
-from careweave.engine.records import CaseState, MessageState
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
-from careweave.flows.remittance_posting import PayeeEntities
 from careweave.flows.services import FlowServices
 from careweave.mappings.x12_decode import X12_CONTENT_TYPE
+from careweave.mappings.x12_remittance import posted_total, remittance_events
+from careweave.masterdata.entities import PayeeEntities
 from careweave.model.finance import ClaimDenied, ClaimPaid
-from careweave.revenue import posted_total, remittance_events
+from careweave.model.records import CaseState, MessageState
 from careweave.testing import RecordingHttpServer
 from tests.conftest import corpus_path
 from tests.integration.engine.helpers import wait_for

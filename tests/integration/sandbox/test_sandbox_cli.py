@@ -93,6 +93,23 @@ def test_send_names_the_channel_it_cannot_send_to(tmp_path: Path) -> None:
     refused(result.returncode, result.stderr, 2, "port 0")
 
 
+def test_send_leaves_out_the_mllp_channels_that_do_not_take_hl7v2(tmp_path: Path) -> None:
+    close = """
+[[channels]]
+name = "close"
+format = "erp-close-request"
+source = { type = "mllp", port = 0 }
+"""
+    config = settings(tmp_path, rcm_channel(closed_port(), closed_port()) + close)
+    result = careweave(
+        "sandbox", "send", "--config", str(config), "--encounters", "1", "--patience", "0.5"
+    )
+    # Not refused for the close channel's port 0: the day goes to the HL7 v2 channel alone.
+    refused(result.returncode, result.stderr, 1, "gave up on channel ehr")
+    assert result.stdout.startswith("ehr: sent ")
+    assert "close" not in result.stdout
+
+
 def test_send_gives_up_when_nobody_answers(tmp_path: Path) -> None:
     config = settings(tmp_path, rcm_channel(closed_port(), closed_port()))
     result = careweave(

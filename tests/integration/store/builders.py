@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from careweave.engine.records import (
+from careweave.model.records import (
     AttemptOutcome,
     DeliveryAttempt,
     Effect,

@@ -11,8 +11,8 @@ import asyncio
 
 import msgspec
 
-from careweave.engine.records import MessageState, NewCase, Processing
 from careweave.engine.store.base import BaseStore, Processor
+from careweave.model.records import MessageState, NewCase, Processing
 from careweave.model.state import BusinessState, StateTable
 from tests.integration.store.builders import NOW, effect, message
 from tests.integration.store.conftest import StoreFactory

@@ -7,7 +7,9 @@ import datetime as dt
 
 import pytest
 
-from careweave.engine.records import (
+from careweave.engine.store.base import BaseStore
+from careweave.exceptions import NotFoundError
+from careweave.model.records import (
     AttemptOutcome,
     CaseState,
     EffectState,
@@ -18,8 +20,6 @@ from careweave.engine.records import (
     Processing,
     ReplayStage,
 )
-from careweave.engine.store.base import BaseStore
-from careweave.exceptions import NotFoundError
 from tests.conftest import corpus_path
 from tests.integration.store.builders import (
     NOW,

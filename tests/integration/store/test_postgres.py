@@ -12,10 +12,10 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from careweave.engine.records import AttemptOutcome, Effect, EffectState
 from careweave.engine.store.migrations import load_migrations
 from careweave.engine.store.postgres import PostgresConfig, PostgresStore
 from careweave.exceptions import StoreError
+from careweave.model.records import AttemptOutcome, Effect, EffectState
 from tests.integration.store.builders import NOW, effect, message, outcome, processed
 from tests.integration.store.conftest import StoreFactory
 

@@ -16,14 +16,14 @@ from careweave.app import FormatRegistry
 from careweave.config import ChannelConfig
 from careweave.connectors.base import BaseDestination, ConnectorConfig, Receipt
 from careweave.connectors.registry import ConnectorRegistry, require_secret
-from careweave.engine.channel import Envelope, Step
-from careweave.engine.flow_api import FlowOutput
-from careweave.engine.records import Effect
 from careweave.flows.base import BaseFlow
 from careweave.flows.registry import FlowRegistry
 from careweave.flows.services import FlowServices
 from careweave.mappings.registry import Mapper, MappingRegistry
 from careweave.model.base import BusinessEvent
+from careweave.model.envelope import Envelope, Step
+from careweave.model.flow import FlowOutput
+from careweave.model.records import Effect
 
 
 class EchoRequested(BusinessEvent, frozen=True, kw_only=True):

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 from careweave.app.reload import MasterDataWatcher, masterdata_files
-from careweave.config import MasterDataConfig
 from careweave.exceptions import ConfigError
+from careweave.masterdata.config import MasterDataConfig
 
 
 def test_only_a_change_reloads_and_a_failing_reload_keeps_the_last_good(tmp_path: Path) -> None:

@@ -15,9 +15,9 @@ from careweave.app import build_channel, builtin_registries
 from careweave.codecs.hl7v2 import parse_header
 from careweave.config import parse_settings
 from careweave.engine.channel import Channel
-from careweave.engine.records import MessageState, NewMessage, Processing
 from careweave.exceptions import ConfigError
 from careweave.flows.services import FlowServices
+from careweave.model.records import MessageState, NewMessage, Processing
 from tests.integration.engine.helpers import adt
 
 RULES = """

@@ -45,10 +45,10 @@ def test_each_tag_parses_into_its_connector_s_own_struct() -> None:
 @pytest.mark.parametrize(
     ("table", "message"),
     [
-        ({"type": "ftp"}, f"unknown connector type 'ftp'; known: ['erp', 'file', 'http', 'mllp', "
-                          f"'null', 'rcm'] - at `{AT}.type`"),
-        ({"url": "http://x"}, f"a connector needs a `type`, one of ['erp', 'file', 'http', 'mllp', "
-                              f"'null', 'rcm'] - at `{AT}`"),
+        ({"type": "ftp"}, f"unknown connector type 'ftp'; known: ['bus', 'erp', 'file', 'http', "
+                          f"'mllp', 'nats', 'null', 'rcm'] - at `{AT}.type`"),
+        ({"url": "http://x"}, f"a connector needs a `type`, one of ['bus', 'erp', 'file', 'http', "
+                              f"'mllp', 'nats', 'null', 'rcm'] - at `{AT}`"),
         ({"type": "erp", "base_url": "https://erp", "client_id": "cw", "rate_burst": 0},
          f"Expected `int` >= 1 - at `{AT}.rate_burst`"),
         ({"type": "mllp", "host": "lab"}, f"Object missing required field `port` - at `{AT}`"),

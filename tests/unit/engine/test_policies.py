@@ -7,10 +7,10 @@ import random
 
 import pytest
 
-from careweave.engine.breaker import BreakerPolicy, BreakerState, CircuitBreaker
+from careweave.connectors.policy import BreakerPolicy, RetryPolicy
+from careweave.engine.breaker import BreakerState, CircuitBreaker
 from careweave.engine.clock import ManualClock
 from careweave.engine.ratelimit import TokenBucket
-from careweave.engine.retry import RetryPolicy
 
 
 def test_backoff_grows_exponentially_and_is_capped() -> None:

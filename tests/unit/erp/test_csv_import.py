@@ -6,11 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from careweave.erp.csv_import import (
-    import_cost_center_mapping,
-    import_item_master,
-)
 from careweave.exceptions import CsvError
+from careweave.masterdata.csv_import import import_cost_center_mapping, import_item_master
 
 HEADER = (
     "item_number,description,gtin,manufacturer,catalog_number,uom,standard_cost,consigned,"

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from careweave.connectors.erp.models import GlSegments, JournalLine, JournalRequest
 from careweave.erp.gl_export import GL_EXPORT_COLUMNS, read_gl_export, write_gl_export
 from careweave.exceptions import CsvError
+from careweave.model.erp import GlSegments, JournalLine, JournalRequest
 
 
 def journal(key: str, amount: str, memo: str = "") -> JournalRequest:

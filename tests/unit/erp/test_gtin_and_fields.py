@@ -7,8 +7,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from careweave.erp.csv_fields import parse_bool, parse_code, parse_cost, parse_date, parse_uom
-from careweave.erp.gtin import gtin_problem, with_check_digit
+from careweave.masterdata.csv_fields import (
+    parse_bool,
+    parse_code,
+    parse_cost,
+    parse_date,
+    parse_uom,
+)
+from careweave.masterdata.gtin import gtin_problem, with_check_digit
 
 
 @pytest.mark.parametrize(

@@ -13,12 +13,12 @@ from decimal import Decimal
 
 import pytest
 
-from careweave.connectors.erp.models import GlSegments
 from careweave.erp.inventory import InventoryBook, StockPosition, stock_positions
 from careweave.erp.ledger import JournalBuilder, LedgerBook, account_balances, posted_journals
 from careweave.erp.periods import Period, PeriodCalendar, closed_periods
 from careweave.erp.stored import balance_totals
 from careweave.masterdata import ChartOfAccounts
+from careweave.model.erp import GlSegments
 from careweave.model.state import InMemoryState, StateOverlay, StateTable
 
 C = ChartOfAccounts()

@@ -10,7 +10,6 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from careweave.connectors.erp.models import ErpItem, GlSegments, JournalLine, JournalRequest
 from careweave.connectors.erp.translate import (
     idempotency_key,
     item_body,
@@ -23,6 +22,7 @@ from careweave.connectors.http_boundary import (
     parse_retry_after,
 )
 from careweave.exceptions import MappingError, PermanentDeliveryError, TransientDeliveryError
+from careweave.model.erp import ErpItem, GlSegments, JournalLine, JournalRequest
 
 JOURNAL = JournalRequest(
     business_key="enc-1/alloc/v1",

@@ -8,7 +8,6 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from careweave.engine.records import IngestResult, MessageState
 from careweave.gateway.fhir_push import (
     Interaction,
     PushRequest,
@@ -18,6 +17,7 @@ from careweave.gateway.fhir_push import (
     inspect_push,
 )
 from careweave.gateway.outcome import fhir_path, json_position
+from careweave.model.records import IngestResult, MessageState
 from tests.conftest import corpus_path
 
 PATIENT = b'{"resourceType":"Patient","id":"p1","gender":"female"}'

@@ -6,9 +6,9 @@ import pytest
 from litestar.testing import TestClient
 
 from careweave.config import parse_settings
-from careweave.engine.records import IngestResult, Processing
 from careweave.exceptions import StoreError
 from careweave.gateway import build_channel_app
+from careweave.model.records import IngestResult, Processing
 
 CHANNEL = parse_settings(
     '[[channels]]\nname = "f"\nformat = "fhir"\nsource = { type = "http", port = 0 }\n'

@@ -164,7 +164,11 @@ def test_built_messages_read_back_what_was_set(
 @given(
     segments=st.lists(
         st.tuples(
-            st.from_regex(r"[A-Z][A-Z0-9]{2}", fullmatch=True).filter(lambda s: s != "MSH"),
+            # MSH, BHS and FHS carry the field separator as their first field (BHS-1 is "|"), so
+            # their fields do not split like other segments'; test_parser covers them.
+            st.from_regex(r"[A-Z][A-Z0-9]{2}", fullmatch=True).filter(
+                lambda s: s not in {"MSH", "BHS", "FHS"}
+            ),
             st.lists(
                 st.text(st.characters(codec="utf-8", exclude_characters="|\r\n"), max_size=12),
                 max_size=6,

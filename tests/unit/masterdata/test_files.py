@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from careweave.config import MasterDataConfig, parse_settings
+from careweave.config import parse_settings
 from careweave.exceptions import ConfigError
+from careweave.flows.services import FlowServices
+from careweave.masterdata.config import MasterDataConfig
 from careweave.masterdata.files import load_master_data
 from careweave.model.care import Encounter, EncounterClass, Location, Provider
 from careweave.model.identity import Identifier
@@ -86,7 +88,7 @@ def test_every_file_loads_into_its_service(tmp_path: Path) -> None:
     assert coverage is not None
     assert (coverage.payer_name, coverage.claim_filing) == ("MEDICARE PART A", "MA")
     # and the flow services carry all of it
-    services = data.services()
+    services = FlowServices.from_master_data(data)
     assert services.crosswalk is data.crosswalk and services.payers is data.payers
     assert services.opening_stock == data.opening_stock and services.chart is data.chart
     assert services.billing is data.billing and services.coverage is data.coverage
@@ -185,5 +187,5 @@ def test_a_file_another_needs_is_required_by_the_settings() -> None:
 
 def test_every_key_of_the_section_is_a_file_kind_of_the_samples() -> None:
     # The sample set (and docs/configuration.md, which shows the same) covers every key.
-    keys = set(MasterDataConfig.__struct_fields__) - {"as_of"}
+    keys = set(MasterDataConfig.__struct_fields__) - {"as_of", "watch_interval"}
     assert keys == set(KEYS)

@@ -15,18 +15,7 @@ import msgspec
 import pytest
 
 from careweave.codecs.x12 import Address, BillingProvider, EnvelopeConfig, Organization
-from careweave.connectors.rcm import (
-    CLAIM_BILLED_CONTENT_TYPE,
-    RcmAccount,
-    RcmAccountLine,
-    RcmClaimBilled,
-    RcmCoverage,
-    RcmPatient,
-)
-from careweave.engine.channel import Envelope
 from careweave.engine.clock import ManualClock
-from careweave.engine.flow_api import FlowOutput
-from careweave.engine.records import NewMessage
 from careweave.exceptions import MappingError
 from careweave.flows.claim_acknowledgments import ClaimAcknowledgmentsFlow, ClaimAnswerLinked
 from careweave.flows.claim_register import ClaimRegister, registered_claims
@@ -42,6 +31,17 @@ from careweave.flows.claim_submission import (
 from careweave.flows.claims import ClaimsConfig, claim_id_for
 from careweave.mappings.x12_claim_status import ClaimStatusReported, ClaimTransactionAcknowledged
 from careweave.mappings.x12_decode import X12_CONTENT_TYPE
+from careweave.model.envelope import Envelope
+from careweave.model.flow import FlowOutput
+from careweave.model.rcm import (
+    CLAIM_BILLED_CONTENT_TYPE,
+    RcmAccount,
+    RcmAccountLine,
+    RcmClaimBilled,
+    RcmCoverage,
+    RcmPatient,
+)
+from careweave.model.records import NewMessage
 from careweave.model.state import InMemoryState, StateTable
 from careweave.sandbox.clearinghouse import Clearinghouse, ClearinghouseConfig
 

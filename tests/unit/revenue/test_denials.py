@@ -7,16 +7,16 @@ import re
 
 import pytest
 
-from careweave.model.revenue import AdjustmentKind, DenialCategory
-from careweave.revenue.carc import CARC_RULES
-from careweave.revenue.denials import (
+from careweave.mappings.adjustments import (
     ADJUSTMENT_GROUPS,
     DEFAULT_DENIAL_ROUTES,
     DenialPolicy,
     DenialRoute,
     classify_adjustment,
 )
-from careweave.revenue.rarc import ALERT_RARCS, RARC_CATEGORIES
+from careweave.mappings.carc import CARC_RULES
+from careweave.mappings.rarc import ALERT_RARCS, RARC_CATEGORIES
+from careweave.model.revenue import AdjustmentKind, DenialCategory
 from tests.conftest import corpus_path
 
 K = AdjustmentKind

@@ -10,6 +10,7 @@ import pytest
 
 from careweave.codecs.x12.remittance import RemittanceAdvice, parse_remittances
 from careweave.exceptions import MappingError
+from careweave.mappings.x12_remittance import posted_total, remittance_events
 from careweave.model.finance import (
     ClaimAdjustmentPosting,
     ClaimDenied,
@@ -22,7 +23,6 @@ from careweave.model.finance import (
 )
 from careweave.model.revenue import DenialCategory
 from careweave.revenue.denial_work import open_work_item
-from careweave.revenue.remittance import posted_total, remittance_events
 from tests.conftest import corpus_path
 
 from .x12_samples import PAYMENT, sample_835

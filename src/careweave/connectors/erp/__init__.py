@@ -2,13 +2,16 @@
 
 :class:`ErpConnector` speaks API v1 or v2 (``ErpConfig.api_version``), holds OAuth2 tokens,
 keeps to the rate limit, batches through bulk endpoints and sends an Idempotency-Key derived
-from each request's ``business_key``; failures are careweave delivery errors.
+from each request's ``business_key``; failures are careweave delivery errors. The requests are
+careweave's canonical ones (:mod:`careweave.model.erp`), re-exported here.
 """
 
 from careweave.connectors.erp.client import ApiDeprecation, ErpConnector
 from careweave.connectors.erp.config import ApiVersion, ErpConfig
 from careweave.connectors.erp.destination import ErpDestination
-from careweave.connectors.erp.models import (
+from careweave.connectors.erp.rate_limit import AsyncRateLimiter, TokenBucket
+from careweave.connectors.erp.translate import idempotency_key
+from careweave.model.erp import (
     ErpItem,
     GlSegments,
     InventoryTransactionRequest,
@@ -20,8 +23,6 @@ from careweave.connectors.erp.models import (
     RequisitionLine,
     RequisitionRequest,
 )
-from careweave.connectors.erp.rate_limit import AsyncRateLimiter, TokenBucket
-from careweave.connectors.erp.translate import idempotency_key
 
 __all__ = [
     "ApiDeprecation",

@@ -24,14 +24,6 @@ import httpx
 import msgspec
 
 from careweave.connectors.erp.config import ErpConfig
-from careweave.connectors.erp.models import (
-    ErpItem,
-    InventoryTransactionRequest,
-    JournalRequest,
-    PostOutcome,
-    PurchaseOrderRequest,
-    RequisitionRequest,
-)
 from careweave.connectors.erp.rate_limit import AsyncRateLimiter
 from careweave.connectors.erp.translate import (
     idempotency_key,
@@ -46,6 +38,14 @@ from careweave.connectors.http_boundary import (
     send,
 )
 from careweave.exceptions import ConfigError, PermanentDeliveryError, TransientDeliveryError
+from careweave.model.erp import (
+    ErpItem,
+    InventoryTransactionRequest,
+    JournalRequest,
+    PostOutcome,
+    PurchaseOrderRequest,
+    RequisitionRequest,
+)
 
 _LOG = logging.getLogger("careweave.connectors.erp")
 _T = TypeVar("_T")

@@ -14,20 +14,19 @@ import msgspec
 
 from careweave.connectors.base import BaseDestination, Receipt
 from careweave.connectors.erp.client import ErpConnector
-from careweave.connectors.erp.models import (
+from careweave.exceptions import PermanentDeliveryError
+from careweave.model.erp import (
+    INVENTORY_TRANSACTION,
+    JOURNAL,
+    PURCHASE_ORDER,
+    REQUISITION,
     InventoryTransactionRequest,
     JournalRequest,
     PostOutcome,
     PurchaseOrderRequest,
     RequisitionRequest,
 )
-from careweave.engine.records import Effect
-from careweave.exceptions import PermanentDeliveryError
-
-JOURNAL = "application/vnd.careweave.erp.journal+json"
-INVENTORY_TRANSACTION = "application/vnd.careweave.erp.inventory-transaction+json"
-REQUISITION = "application/vnd.careweave.erp.requisition+json"
-PURCHASE_ORDER = "application/vnd.careweave.erp.purchase-order+json"
+from careweave.model.records import Effect
 
 _Operation = tuple[type[Any], Callable[[ErpConnector, Any], Awaitable[PostOutcome]]]
 _OPERATIONS: dict[str, _Operation] = {

@@ -13,8 +13,8 @@ from typing import Any
 import msgspec
 
 from careweave.connectors.erp.config import ApiVersion
-from careweave.connectors.erp.models import ErpItem, JournalRequest
 from careweave.exceptions import MappingError
+from careweave.model.erp import ErpItem, JournalRequest
 
 
 def idempotency_key(kind: str, business_key: str) -> str:

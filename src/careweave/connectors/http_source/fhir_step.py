@@ -10,7 +10,7 @@ import msgspec
 
 from careweave.codecs.fhir.bundle import Bundle
 from careweave.codecs.fhir.decode import bundle_entries, decode_resource
-from careweave.engine.channel import Envelope, Step
+from careweave.model.envelope import Envelope, Step
 
 FHIR_CONTENT_TYPE = "application/fhir+json"
 

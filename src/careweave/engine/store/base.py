@@ -10,7 +10,14 @@ import abc
 import datetime as dt
 from collections.abc import Callable, Sequence
 
-from careweave.engine.records import (
+from careweave.exceptions import ValidationError
+from careweave.model.casework import (
+    DueNotification,
+    NotificationChannel,
+    NotificationOutcome,
+    PayloadCorrection,
+)
+from careweave.model.records import (
     CaseState,
     Effect,
     EffectOutcome,
@@ -179,8 +186,11 @@ class BaseStore(abc.ABC):
         team: str | None = None,
         case_key: str | None = None,
         limit: int = 100,
+        overdue_at: dt.datetime | None = None,
     ) -> list[ExceptionCase]:
-        """Exception cases, oldest first, with their parked message ids (audit not loaded)."""
+        """Exception cases, oldest first, with their parked message ids (audit not loaded).
+
+        ``overdue_at``: only the cases still open past their SLA at that time."""
 
     @abc.abstractmethod
     async def get_case(self, case_id: int) -> ExceptionCase:
@@ -197,6 +207,71 @@ class BaseStore(abc.ABC):
         self, case_id: int, *, action: str, actor: str, detail: str, now: dt.datetime
     ) -> None:
         """Append to a case's audit trail (notifications, replays, notes)."""
+
+    # -- the exception workflow (careweave.model.casework) --------------------------------------
+
+    async def comment_case(self, case_id: int, *, actor: str, text: str, now: dt.datetime) -> None:
+        """Add a comment (a ``comment`` event of the audit trail), whatever the case's state."""
+        if not text.strip():
+            raise ValidationError("a comment needs some text")
+        await self.add_case_event(case_id, action="comment", actor=actor, detail=text, now=now)
+
+    @abc.abstractmethod
+    async def assign_case(
+        self, case_id: int, *, assignee: str | None, actor: str, now: dt.datetime
+    ) -> None:
+        """Give an open case to ``assignee`` (None: to nobody), audited; ValidationError when the
+        case is closed."""
+
+    @abc.abstractmethod
+    async def discard_case(
+        self, case_id: int, *, actor: str, reason: str, now: dt.datetime
+    ) -> None:
+        """Close an open case as ``discarded`` with ``reason``, replaying nothing (its messages stay
+        parked); ValidationError when the case is closed already."""
+
+    @abc.abstractmethod
+    async def correct_message(
+        self,
+        case_id: int,
+        original_id: int,
+        message: NewMessage,
+        process: Processor,
+        *,
+        actor: str,
+        now: dt.datetime,
+    ) -> tuple[PayloadCorrection, Processing]:
+        """Store ``message``, a corrected copy of a message parked on an open case, processing it
+        as :meth:`ingest_with_state` does, in one transaction with the rest: the original becomes
+        ``superseded`` (both lineages record the replacement as a replay), the case's audit trail
+        records the edit, and the case is resolved when nothing is left parked on it.
+
+        ValidationError, and nothing stored, when the case is not open, the message is not parked
+        on it, or the corrected copy's processing ends in error.
+        """
+
+    @abc.abstractmethod
+    async def due_notifications(
+        self, *, channels: Sequence[NotificationChannel], now: dt.datetime, limit: int = 100
+    ) -> list[DueNotification]:
+        """Notifications to send now on ``channels``: an opening notice for each open case not yet
+        announced, an escalation for each open case past its SLA, a closing notice for each closed
+        case whose opening was announced, and failed ones whose retry is due (or whose claim
+        expired)."""
+
+    @abc.abstractmethod
+    async def claim_notification(
+        self, due: DueNotification, *, worker: str, now: dt.datetime, lease: float
+    ) -> int | None:
+        """Claim a notification for ``lease`` seconds before sending it: the attempt number, or
+        None when another notifier holds it or it needs nothing more (each is sent once)."""
+
+    @abc.abstractmethod
+    async def finish_notification(
+        self, due: DueNotification, outcome: NotificationOutcome, *, worker: str, now: dt.datetime
+    ) -> bool:
+        """Record the outcome of a claimed notification (a ``notified`` or ``notify-failed``
+        event in the case's audit trail); False when ``worker`` no longer held the claim."""
 
     # -- retention ------------------------------------------------------------------------------
 

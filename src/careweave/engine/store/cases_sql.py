@@ -12,14 +12,22 @@ from typing import Any, Protocol
 
 import msgspec
 
-from careweave.engine.records import CaseEvent, CaseState, ExceptionCase, NewCase
+from careweave.engine.store.casework_rows import NOTIFICATION_SELECT, notification_from_row
 from careweave.engine.store.rows import as_time
-from careweave.exceptions import NotFoundError
+from careweave.exceptions import NotFoundError, ValidationError
+from careweave.model.casework import CaseSeverity
+from careweave.model.records import CaseEvent, CaseState, ExceptionCase, NewCase
 
 CASE_SELECT = (
     "SELECT id, case_key, reason_code, owning_team, summary, suggested_fix, details, state, "
-    "opened_at, sla_due_at, resolved_at, resolution FROM exception_cases"
+    "opened_at, sla_due_at, resolved_at, resolution, severity, assignee FROM exception_cases"
 )
+
+PARKED_ON = (
+    "SELECT DISTINCT cm.message_id FROM case_messages cm JOIN messages m ON m.id = cm.message_id "
+    "WHERE cm.case_id = {m} AND m.state <> 'superseded' ORDER BY cm.message_id"
+)
+"""The messages still parked on a case (one replaced by a corrected copy no longer is)."""
 
 
 class Cursor(Protocol):
@@ -45,6 +53,8 @@ def case_from_row(row: Sequence[Any], message_ids: list[int] | None = None) -> E
         sla_due_at=as_time(row[9]),
         resolved_at=as_time(row[10]) if row[10] is not None else None,
         resolution=row[11],
+        severity=CaseSeverity(row[12]),
+        assignee=row[13],
         message_ids=message_ids or [],
     )
 
@@ -76,8 +86,8 @@ def park(
             row = _fetchone(
                 cur,
                 "INSERT INTO exception_cases (case_key, reason_code, owning_team, summary, "
-                "suggested_fix, details, state, opened_at, sla_due_at) "
-                f"VALUES ({m}, {m}, {m}, {m}, {m}, {m}, 'open', {m}, {m}) RETURNING id",
+                "suggested_fix, details, state, opened_at, sla_due_at, severity) "
+                f"VALUES ({m}, {m}, {m}, {m}, {m}, {m}, 'open', {m}, {m}, {m}) RETURNING id",
                 [
                     case.case_key,
                     case.reason_code,
@@ -87,6 +97,7 @@ def park(
                     msgspec.json.encode(list(case.details)).decode(),
                     t(now),
                     t(due),
+                    case.severity.value,
                 ],
             )
             case_id = int(row[0])
@@ -155,10 +166,7 @@ def add_event(
 
 def message_ids(cur: Cursor, case_id: int, *, mark: str) -> list[int]:
     """Ids of the messages parked on a case, oldest first."""
-    rows = cur.execute(
-        f"SELECT DISTINCT message_id FROM case_messages WHERE case_id = {mark} ORDER BY message_id",
-        [case_id],
-    ).fetchall()
+    rows = cur.execute(PARKED_ON.format(m=mark), [case_id]).fetchall()
     return [int(r[0]) for r in rows]
 
 
@@ -170,9 +178,14 @@ def list_cases(
     limit: int,
     mark: str,
     case_key: str | None = None,
+    overdue_at: Any = None,
 ) -> list[ExceptionCase]:
-    """Cases, oldest first, with their message ids."""
+    """Cases, oldest first, with their message ids (``overdue_at``: only cases open past their
+    SLA at that time, in the dialect's time value)."""
     clauses, params = [], []
+    if overdue_at is not None:
+        clauses.append(f"state = 'open' AND sla_due_at < {mark}")
+        params.append(overdue_at)
     if case_key is not None:
         clauses.append(f"case_key = {mark}")
         params.append(case_key)
@@ -202,7 +215,11 @@ def get_case(cur: Cursor, case_id: int, *, mark: str) -> ExceptionCase:
         ).fetchall()
     ]
     case = case_from_row(row, message_ids(cur, case_id, mark=mark))
-    return msgspec.structs.replace(case, audit=audit)
+    notifications = [
+        notification_from_row(r)
+        for r in cur.execute(NOTIFICATION_SELECT.format(m=mark), [case_id]).fetchall()
+    ]
+    return msgspec.structs.replace(case, audit=audit, notifications=notifications)
 
 
 def resolve(
@@ -220,6 +237,8 @@ def resolve(
     row = _fetchone(cur, f"SELECT state FROM exception_cases WHERE id = {m}", [case_id])
     if row is None:
         raise NotFoundError(f"exception case {case_id} does not exist")
+    if row[0] == CaseState.DISCARDED.value:
+        raise ValidationError(f"exception case {case_id} was discarded: it has nothing to replay")
     if row[0] == CaseState.OPEN.value:
         cur.execute(
             f"UPDATE exception_cases SET state = 'resolved', resolved_at = {m}, resolution = {m} "

@@ -19,7 +19,28 @@ import psycopg
 from psycopg import sql
 from psycopg_pool import AsyncConnectionPool
 
-from careweave.engine.records import (
+from careweave.engine.store import (
+    postgres_cases,
+    postgres_casework,
+    postgres_state,
+    rows,
+    state_sql,
+)
+from careweave.engine.store import postgres_sql as q
+from careweave.engine.store.base import BaseStore, Processor
+from careweave.engine.store.codec import PayloadCodec, PlainCodec
+from careweave.engine.store.migrations import load_migrations, split_statements
+from careweave.engine.store.postgres_batch import GroupCommitBatcher
+from careweave.engine.store.postgres_ingest import SealedIngest, describe, seal, write_batch
+from careweave.engine.store.postgres_state import StatefulIngest
+from careweave.exceptions import MigrationError, NotFoundError, StoreError, ValidationError
+from careweave.model.casework import (
+    DueNotification,
+    NotificationChannel,
+    NotificationOutcome,
+    PayloadCorrection,
+)
+from careweave.model.records import (
     CaseState,
     DeliveryAttempt,
     Effect,
@@ -35,15 +56,6 @@ from careweave.engine.records import (
     Processing,
     ReplayStage,
 )
-from careweave.engine.store import postgres_cases, postgres_state, rows, state_sql
-from careweave.engine.store import postgres_sql as q
-from careweave.engine.store.base import BaseStore, Processor
-from careweave.engine.store.codec import PayloadCodec, PlainCodec
-from careweave.engine.store.migrations import load_migrations, split_statements
-from careweave.engine.store.postgres_batch import GroupCommitBatcher
-from careweave.engine.store.postgres_ingest import SealedIngest, describe, seal, write_batch
-from careweave.engine.store.postgres_state import StatefulIngest
-from careweave.exceptions import MigrationError, NotFoundError, StoreError
 from careweave.model.state import StateTable
 
 Connection = psycopg.AsyncConnection[Any]
@@ -521,11 +533,17 @@ class PostgresStore(BaseStore):
         team: str | None = None,
         case_key: str | None = None,
         limit: int = 100,
+        overdue_at: dt.datetime | None = None,
     ) -> list[ExceptionCase]:
         """Exception cases, oldest first, with their parked message ids."""
         async with self._connection() as conn:
             return await postgres_cases.list_cases(
-                conn, state=state, team=team, case_key=case_key, limit=limit
+                conn,
+                state=state,
+                team=team,
+                case_key=case_key,
+                limit=limit,
+                overdue_at=overdue_at,
             )
 
     async def get_case(self, case_id: int) -> ExceptionCase:
@@ -550,6 +568,77 @@ class PostgresStore(BaseStore):
             await postgres_cases.add_event(
                 conn, case_id, action=action, actor=actor, detail=detail, now=now
             )
+
+    # -- the exception workflow -------------------------------------------------------------------
+
+    async def assign_case(
+        self, case_id: int, *, assignee: str | None, actor: str, now: dt.datetime
+    ) -> None:
+        """Give an open case to someone, audited."""
+        async with self._connection() as conn, conn.transaction():
+            await postgres_casework.assign(conn, case_id, assignee=assignee, actor=actor, now=now)
+
+    async def discard_case(
+        self, case_id: int, *, actor: str, reason: str, now: dt.datetime
+    ) -> None:
+        """Close an open case without a replay, with the reason."""
+        async with self._connection() as conn, conn.transaction():
+            await postgres_casework.discard(conn, case_id, actor=actor, reason=reason, now=now)
+
+    async def correct_message(
+        self,
+        case_id: int,
+        original_id: int,
+        message: NewMessage,
+        process: Processor,
+        *,
+        actor: str,
+        now: dt.datetime,
+    ) -> tuple[PayloadCorrection, Processing]:
+        """Store and process a corrected copy of a parked message; supersede the original."""
+        async with self._connection() as conn, conn.transaction():
+            await postgres_state.lock_state(conn)
+            await postgres_casework.require_correctable(conn, case_id, original_id)
+            overlay = postgres_state.thread_reader(conn, asyncio.get_running_loop())
+            processing = await asyncio.to_thread(process, overlay)
+            if processing.state is MessageState.ERROR:
+                raise ValidationError(
+                    f"the corrected message fails too ({processing.error}); nothing was stored"
+                )
+            await postgres_state.write_changes(conn, overlay.changes())
+            (result,) = await write_batch(conn, [seal(message, processing, self._codec)])
+            closed = await postgres_casework.supersede(
+                conn, case_id, original_id, result.message_id, actor=actor, now=now
+            )
+        correction = PayloadCorrection(
+            case_id=case_id,
+            original_id=original_id,
+            message_id=result.message_id,
+            state=processing.state.value,
+            case_closed=closed,
+        )
+        return correction, processing
+
+    async def due_notifications(
+        self, *, channels: Sequence[NotificationChannel], now: dt.datetime, limit: int = 100
+    ) -> list[DueNotification]:
+        """Notifications to send now."""
+        async with self._connection() as conn:
+            return await postgres_casework.due(conn, channels, now=now, limit=limit)
+
+    async def claim_notification(
+        self, due: DueNotification, *, worker: str, now: dt.datetime, lease: float
+    ) -> int | None:
+        """Claim a notification before sending it."""
+        async with self._connection() as conn, conn.transaction():
+            return await postgres_casework.claim(conn, due, worker=worker, now=now, lease=lease)
+
+    async def finish_notification(
+        self, due: DueNotification, outcome: NotificationOutcome, *, worker: str, now: dt.datetime
+    ) -> bool:
+        """Record the outcome of a claimed notification."""
+        async with self._connection() as conn, conn.transaction():
+            return await postgres_casework.finish(conn, due, outcome, worker=worker, now=now)
 
     async def prune_content(self, channel: str, *, older_than: dt.datetime) -> int:
         """Retention: drop content of finished messages, keep metadata."""

@@ -13,10 +13,11 @@ from typing import Any
 import msgspec
 import psycopg
 
-from careweave.engine.records import CaseEvent, CaseState, ExceptionCase, NewCase
-from careweave.engine.store.cases_sql import CASE_SELECT, case_from_row
+from careweave.engine.store.cases_sql import CASE_SELECT, PARKED_ON, case_from_row
+from careweave.engine.store.casework_rows import NOTIFICATION_SELECT, notification_from_row
 from careweave.engine.store.rows import as_time
-from careweave.exceptions import NotFoundError
+from careweave.exceptions import NotFoundError, ValidationError
+from careweave.model.records import CaseEvent, CaseState, ExceptionCase, NewCase
 
 Connection = psycopg.AsyncConnection[Any]
 
@@ -52,8 +53,8 @@ async def park(
             row = await _one(
                 conn,
                 "INSERT INTO exception_cases (case_key, reason_code, owning_team, summary, "
-                "suggested_fix, details, state, opened_at, sla_due_at) "
-                "VALUES (%s, %s, %s, %s, %s, %s, 'open', %s, %s) "
+                "suggested_fix, details, state, opened_at, sla_due_at, severity) "
+                "VALUES (%s, %s, %s, %s, %s, %s, 'open', %s, %s, %s) "
                 "ON CONFLICT (case_key) WHERE state = 'open' DO NOTHING RETURNING id",
                 (
                     case.case_key,
@@ -64,6 +65,7 @@ async def park(
                     msgspec.json.encode(list(case.details)).decode(),
                     now,
                     now + dt.timedelta(hours=case.sla_hours),
+                    case.severity.value,
                 ),
             )
             if row is None:  # opened by another transaction meanwhile: join it
@@ -90,10 +92,7 @@ async def park(
 
 async def message_ids(conn: Connection, case_id: int) -> list[int]:
     """Ids of the messages parked on a case, oldest first."""
-    cur = await conn.execute(
-        "SELECT DISTINCT message_id FROM case_messages WHERE case_id = %s ORDER BY message_id",
-        (case_id,),
-    )
+    cur = await conn.execute(PARKED_ON.format(m="%s").encode(), (case_id,))
     return [int(r[0]) for r in await cur.fetchall()]
 
 
@@ -113,10 +112,15 @@ async def list_cases(
     team: str | None,
     case_key: str | None,
     limit: int,
+    overdue_at: dt.datetime | None = None,
 ) -> list[ExceptionCase]:
-    """Cases, oldest first, with their message ids."""
+    """Cases, oldest first, with their message ids (``overdue_at``: only those open past their
+    SLA then)."""
     clauses: list[str] = []
     params: list[Any] = []
+    if overdue_at is not None:
+        clauses.append("state = 'open' AND sla_due_at < %s")
+        params.append(overdue_at)
     for column, value in (
         ("case_key", case_key),
         ("state", state.value if state else None),
@@ -147,7 +151,9 @@ async def get_case(conn: Connection, case_id: int) -> ExceptionCase:
         for r in await cur.fetchall()
     ]
     case = case_from_row(row, await message_ids(conn, case_id))
-    return msgspec.structs.replace(case, audit=audit)
+    cur = await conn.execute(NOTIFICATION_SELECT.format(m="%s").encode(), (case_id,))
+    notifications = [notification_from_row(r) for r in await cur.fetchall()]
+    return msgspec.structs.replace(case, audit=audit, notifications=notifications)
 
 
 async def resolve(
@@ -157,6 +163,8 @@ async def resolve(
     row = await _one(conn, "SELECT state FROM exception_cases WHERE id = %s FOR UPDATE", (case_id,))
     if row is None:
         raise NotFoundError(f"exception case {case_id} does not exist")
+    if row[0] == CaseState.DISCARDED.value:
+        raise ValidationError(f"exception case {case_id} was discarded: it has nothing to replay")
     if row[0] == CaseState.OPEN.value:
         await conn.execute(
             "UPDATE exception_cases SET state = 'resolved', resolved_at = %s, resolution = %s "

@@ -14,11 +14,11 @@ from typing import Any
 import msgspec
 import psycopg
 
-from careweave.engine.records import IngestResult, NewMessage, Processing
 from careweave.engine.store import postgres_cases, rows
 from careweave.engine.store import postgres_sql as q
 from careweave.engine.store.codec import PayloadCodec
 from careweave.exceptions import StoreError
+from careweave.model.records import IngestResult, NewMessage, Processing
 
 
 class SealedIngest(msgspec.Struct, frozen=True):

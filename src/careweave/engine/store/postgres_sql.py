@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from careweave.engine.records import EffectOutcome
 from careweave.engine.store import rows
+from careweave.model.records import EffectOutcome
 
 OPEN = "('pending', 'in_flight')"
 

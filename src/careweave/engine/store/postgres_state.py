@@ -16,9 +16,9 @@ from typing import Any
 
 import psycopg
 
-from careweave.engine.records import IngestResult, MessageState, NewMessage, Processing
 from careweave.engine.store import state_sql
 from careweave.engine.store.base import Processor
+from careweave.model.records import IngestResult, MessageState, NewMessage, Processing
 from careweave.model.state import Change, StateOverlay, StateTable
 
 Connection = psycopg.AsyncConnection[Any]

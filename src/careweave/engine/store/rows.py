@@ -6,7 +6,8 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from careweave.engine.records import (
+from careweave.engine.store.codec import PayloadCodec
+from careweave.model.records import (
     AttemptOutcome,
     DeliveryAttempt,
     Effect,
@@ -19,7 +20,6 @@ from careweave.engine.records import (
     ReplayStage,
     StoredEvent,
 )
-from careweave.engine.store.codec import PayloadCodec
 
 _MESSAGE_COLUMNS = (
     "id, channel, content_type, sender, received_at, trace_id, dedup_key, state, error, "

@@ -21,7 +21,28 @@ from typing import TypeVar
 
 import msgspec
 
-from careweave.engine.records import (
+from careweave.engine.store import (
+    cases_sql,
+    casework_sql,
+    rows,
+    sqlite_reads,
+    sqlite_writes,
+    state_sql,
+)
+from careweave.engine.store.base import BaseStore, Processor
+from careweave.engine.store.codec import PayloadCodec, PlainCodec
+from careweave.engine.store.migrations import load_migrations, split_statements
+from careweave.engine.store.sqlite_leases import LeaseTable
+from careweave.engine.store.sqlite_writer import SqliteWriter
+from careweave.engine.store.sqlite_writes import OPEN_STATES, epoch
+from careweave.exceptions import MigrationError, StoreError, ValidationError
+from careweave.model.casework import (
+    DueNotification,
+    NotificationChannel,
+    NotificationOutcome,
+    PayloadCorrection,
+)
+from careweave.model.records import (
     CaseState,
     Effect,
     EffectOutcome,
@@ -36,14 +57,6 @@ from careweave.engine.records import (
     Processing,
     ReplayStage,
 )
-from careweave.engine.store import cases_sql, rows, sqlite_reads, sqlite_writes, state_sql
-from careweave.engine.store.base import BaseStore, Processor
-from careweave.engine.store.codec import PayloadCodec, PlainCodec
-from careweave.engine.store.migrations import load_migrations, split_statements
-from careweave.engine.store.sqlite_leases import LeaseTable
-from careweave.engine.store.sqlite_writer import SqliteWriter
-from careweave.engine.store.sqlite_writes import OPEN_STATES, epoch
-from careweave.exceptions import MigrationError, StoreError
 from careweave.model.state import StateOverlay, StateTable
 
 T = TypeVar("T")
@@ -563,11 +576,19 @@ class SqliteStore(BaseStore):
         team: str | None = None,
         case_key: str | None = None,
         limit: int = 100,
+        overdue_at: dt.datetime | None = None,
     ) -> list[ExceptionCase]:
         """Exception cases, oldest first."""
+        overdue = epoch(overdue_at) if overdue_at is not None else None
         return await self._read(
             lambda c: cases_sql.list_cases(
-                c, state=state, team=team, limit=limit, mark="?", case_key=case_key
+                c,
+                state=state,
+                team=team,
+                limit=limit,
+                mark="?",
+                case_key=case_key,
+                overdue_at=overdue,
             )
         )
 
@@ -592,6 +613,98 @@ class SqliteStore(BaseStore):
         await self._write(
             lambda c: cases_sql.add_event(
                 c, case_id, action=action, actor=actor, detail=detail, now=now, mark="?", t=epoch
+            )
+        )
+
+    # -- the exception workflow -------------------------------------------------------------------
+
+    async def assign_case(
+        self, case_id: int, *, assignee: str | None, actor: str, now: dt.datetime
+    ) -> None:
+        """Give an open case to someone, audited."""
+        await self._write(
+            lambda c: casework_sql.assign(
+                c, case_id, assignee=assignee, actor=actor, now=now, mark="?", t=epoch
+            )
+        )
+
+    async def discard_case(
+        self, case_id: int, *, actor: str, reason: str, now: dt.datetime
+    ) -> None:
+        """Close an open case without a replay, with the reason."""
+        await self._write(
+            lambda c: casework_sql.discard(
+                c, case_id, actor=actor, reason=reason, now=now, mark="?", t=epoch
+            )
+        )
+
+    async def correct_message(
+        self,
+        case_id: int,
+        original_id: int,
+        message: NewMessage,
+        process: Processor,
+        *,
+        actor: str,
+        now: dt.datetime,
+    ) -> tuple[PayloadCorrection, Processing]:
+        """Store and process a corrected copy of a parked message; supersede the original."""
+
+        def job(conn: sqlite3.Connection) -> tuple[PayloadCorrection, Processing]:
+            casework_sql.require_correctable(conn, case_id, original_id, mark="?")
+            processing = self._process(conn, process)
+            if processing.state is MessageState.ERROR:
+                raise ValidationError(
+                    f"the corrected message fails too ({processing.error}); nothing was stored"
+                )
+            result = self._insert(conn, message, processing, self._seal(message, processing))
+            closed = casework_sql.supersede(
+                conn,
+                case_id,
+                original_id,
+                result.message_id,
+                actor=actor,
+                now=now,
+                mark="?",
+                t=epoch,
+            )
+            correction = PayloadCorrection(
+                case_id=case_id,
+                original_id=original_id,
+                message_id=result.message_id,
+                state=processing.state.value,
+                case_closed=closed,
+            )
+            return correction, processing
+
+        done: tuple[PayloadCorrection, Processing] = await self._write(job)
+        return done
+
+    async def due_notifications(
+        self, *, channels: Sequence[NotificationChannel], now: dt.datetime, limit: int = 100
+    ) -> list[DueNotification]:
+        """Notifications to send now."""
+        return await self._read(
+            lambda c: casework_sql.due(c, channels, now=now, limit=limit, mark="?", t=epoch)
+        )
+
+    async def claim_notification(
+        self, due: DueNotification, *, worker: str, now: dt.datetime, lease: float
+    ) -> int | None:
+        """Claim a notification before sending it."""
+        return await self._write(
+            lambda c: casework_sql.claim(
+                c, due, worker=worker, now=now, lease=lease, mark="?", t=epoch
+            )
+        )
+
+    async def finish_notification(
+        self, due: DueNotification, outcome: NotificationOutcome, *, worker: str, now: dt.datetime
+    ) -> bool:
+        """Record the outcome of a claimed notification."""
+        return await self._write(
+            lambda c: casework_sql.finish(
+                c, due, outcome, worker=worker, now=now, mark="?", t=epoch
             )
         )
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from careweave.engine.records import (
+from careweave.engine.store import cases_sql, rows
+from careweave.engine.store.codec import PayloadCodec
+from careweave.exceptions import NotFoundError
+from careweave.model.records import (
     DeliveryAttempt,
     Effect,
     EffectState,
@@ -13,9 +16,6 @@ from careweave.engine.records import (
     Lineage,
     MessageQuery,
 )
-from careweave.engine.store import cases_sql, rows
-from careweave.engine.store.codec import PayloadCodec
-from careweave.exceptions import NotFoundError
 
 
 def get_message(conn: sqlite3.Connection, codec: PayloadCodec, message_id: int) -> InboundMessage:

@@ -6,9 +6,9 @@ import datetime as dt
 import sqlite3
 from collections.abc import Sequence
 
-from careweave.engine.records import Processing, ReplayStage
 from careweave.engine.store import cases_sql
 from careweave.exceptions import NotFoundError
+from careweave.model.records import Processing, ReplayStage
 
 OPEN_STATES = "('pending', 'in_flight')"
 """The effect states still waiting for delivery, as an SQL list."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from careweave.erp.gtin import with_check_digit
+from careweave.masterdata.gtin import with_check_digit
 from careweave.sandbox.erp.records import (
     CostCenterRecord,
     ItemRecord,

@@ -3,7 +3,7 @@
 Each code says what the adjustment means for the books (its :class:`AdjustmentKind`) and, for
 denials, the root-cause category. Labels are careweave's own short wording for work queues. A
 *generic* code ("claim lacks information", "non-covered charges") says little on its own: its
-category is refined by the remark codes (RARC) sent with it, see :mod:`careweave.revenue.rarc`.
+category is refined by the remark codes (RARC) sent with it, see :mod:`careweave.mappings.rarc`.
 Codes not in this table are classified as denials of category ``other`` so that a person looks.
 """
 

@@ -19,7 +19,8 @@ from typing import Any, Generic, TextIO, TypeVar
 
 import msgspec
 
-from careweave.erp.csv_fields import (
+from careweave.exceptions import CsvError
+from careweave.masterdata.csv_fields import (
     parse_bool,
     parse_code,
     parse_cost,
@@ -29,7 +30,6 @@ from careweave.erp.csv_fields import (
     parse_text,
     parse_uom,
 )
-from careweave.exceptions import CsvError
 
 RowT = TypeVar("RowT")
 

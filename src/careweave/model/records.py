@@ -11,6 +11,8 @@ import enum
 
 import msgspec
 
+from careweave.model.casework import CaseNotification, CaseSeverity
+
 
 class MessageState(enum.StrEnum):
     """Where an inbound message stands."""
@@ -25,6 +27,8 @@ class MessageState(enum.StrEnum):
     """Stored, but it could not be decoded or mapped: it waits for a fix and a replay."""
     PARKED = "parked"
     """Decoded, but part of its work waits on an exception case; the rest went on."""
+    SUPERSEDED = "superseded"
+    """Replaced by a corrected copy (``careweave cases edit-payload``); never replayed again."""
 
 
 class EffectState(enum.StrEnum):
@@ -98,6 +102,8 @@ class NewCase(msgspec.Struct, frozen=True, kw_only=True):
     details: tuple[str, ...] = ()
     sla_hours: float = 24.0
     """Hours before the case is overdue."""
+    severity: CaseSeverity = CaseSeverity.NORMAL
+    """How much the case matters (kept from the message that opened it)."""
 
 
 class Processing(msgspec.Struct, frozen=True, kw_only=True):
@@ -207,6 +213,8 @@ class CaseState(enum.StrEnum):
 
     OPEN = "open"
     RESOLVED = "resolved"
+    DISCARDED = "discarded"
+    """Closed without a replay, with a reason (the parked work is not wanted)."""
 
 
 class CaseEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -214,7 +222,8 @@ class CaseEvent(msgspec.Struct, frozen=True, kw_only=True):
 
     at: dt.datetime
     action: str
-    """``opened``, ``linked``, ``resolved``, ``replayed``, ``notified``, ``note``."""
+    """``opened``, ``linked``, ``resolved``, ``replayed``, ``notified``, ``note``, ``assigned``,
+    ``comment``, ``discarded``, ``edited``, ``notify-failed``."""
     actor: str
     detail: str = ""
 
@@ -234,8 +243,18 @@ class ExceptionCase(msgspec.Struct, frozen=True, kw_only=True):
     sla_due_at: dt.datetime
     resolved_at: dt.datetime | None
     resolution: str | None
+    severity: CaseSeverity = CaseSeverity.NORMAL
+    assignee: str | None = None
     message_ids: list[int] = msgspec.field(default_factory=list)
+    """The messages parked on the case (a superseded one is no longer listed)."""
     audit: list[CaseEvent] = msgspec.field(default_factory=list)
+    notifications: list[CaseNotification] = msgspec.field(default_factory=list)
+    """What the owning team was told (loaded with the audit trail)."""
+
+    @property
+    def comments(self) -> list[CaseEvent]:
+        """The audit trail's comments, oldest first."""
+        return [e for e in self.audit if e.action == "comment"]
 
     def overdue(self, now: dt.datetime) -> bool:
         """True when the case is open past its SLA."""

@@ -1,4 +1,7 @@
-"""Denial classification: a CAS adjustment (group + CARC + RARCs) becomes a kind and a category.
+"""What a CAS adjustment means: its group, CARC and RARCs become a kind and a denial category.
+
+Part of the 835 mapping (:mod:`careweave.mappings.x12_remittance`): the meaning of a remittance is
+decided here, once, and flows and revenue-cycle rules read the events it yields.
 
 Rules, in order:
 
@@ -20,9 +23,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from careweave.mappings.carc import CARC_RULES
+from careweave.mappings.rarc import RARC_CATEGORIES
 from careweave.model.revenue import AdjustmentKind, DenialCategory, DenialClassification
-from careweave.revenue.carc import CARC_RULES
-from careweave.revenue.rarc import RARC_CATEGORIES
 
 C = DenialCategory
 

@@ -1,6 +1,7 @@
 """What the engine needs of a flow, and what a flow hands back (flows live in careweave.flows).
 
-Defined in the engine so that imports keep pointing one way: flows depend on the engine, not back.
+Defined in the model so that imports keep pointing one way: the engine runs flows and flows build
+effects without either importing the other.
 """
 
 from __future__ import annotations
@@ -10,9 +11,16 @@ from typing import Protocol
 
 import msgspec
 
-from careweave.engine.records import NewCase, NewEffect
 from careweave.model.base import BusinessEvent
+from careweave.model.records import NewCase, NewEffect
 from careweave.model.state import BusinessState, NoBusinessState
+
+ERP_DESTINATION = "erp"
+"""Where careweave's ERP flows send journals, movements, requisitions and POs by default."""
+RCM_DESTINATION = "revenue-cycle"
+"""Where patient-to-billing sends charges and encounters by default."""
+GENERAL_LEDGER_DESTINATION = "general-ledger"
+"""Where remittance-posting sends each 835 posting by default."""
 
 
 class Flow(Protocol):

@@ -1,8 +1,11 @@
 """careweave's canonical ERP requests and what the ERP answers, independent of API version.
 
-Each request carries ``business_key``: the business identity of the effect (for example
-``"encounter E1/charge 3/v1"``). The connector derives the Idempotency-Key from it, so that a
-retried or re-delivered effect is recognised by the ERP and never applied twice.
+Flows build these requests and queue them as effects whose content type names the operation
+(:data:`JOURNAL`, :data:`INVENTORY_TRANSACTION`, :data:`REQUISITION`, :data:`PURCHASE_ORDER`); the
+ERP connector (:mod:`careweave.connectors.erp`) delivers them. Each request carries
+``business_key``: the business identity of the effect (for example ``"encounter E1/charge 3/v1"``).
+The connector derives the Idempotency-Key from it, so that a retried or re-delivered effect is
+recognised by the ERP and never applied twice.
 """
 
 from __future__ import annotations
@@ -12,6 +15,15 @@ from decimal import Decimal
 from typing import Literal
 
 import msgspec
+
+JOURNAL = "application/vnd.careweave.erp.journal+json"
+"""Content type of an effect carrying a :class:`JournalRequest`."""
+INVENTORY_TRANSACTION = "application/vnd.careweave.erp.inventory-transaction+json"
+"""Content type of an effect carrying an :class:`InventoryTransactionRequest`."""
+REQUISITION = "application/vnd.careweave.erp.requisition+json"
+"""Content type of an effect carrying a :class:`RequisitionRequest`."""
+PURCHASE_ORDER = "application/vnd.careweave.erp.purchase-order+json"
+"""Content type of an effect carrying a :class:`PurchaseOrderRequest`."""
 
 
 class GlSegments(msgspec.Struct, frozen=True):

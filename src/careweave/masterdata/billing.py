@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from careweave.connectors.rcm import RcmCoverage
 from careweave.model.care import Encounter, EncounterClass, Provider
+from careweave.model.rcm import RcmCoverage
 from careweave.model.revenue import ClaimForm
 
 PLACE_OF_SERVICE_BY_CLASS: dict[EncounterClass, str] = {
