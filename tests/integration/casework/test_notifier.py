@@ -270,13 +270,18 @@ webhook = {{ url = "{webhook.url}/hooks", secret_env = "CW_HOOK_SECRET" }}
         build_application(settings, settings_dir=tmp_path, env={})
 
     application = build_application(settings, settings_dir=tmp_path, env=ENV)
-    assert application.notifier is not None
+    started = application.notifier
+    assert started is not None
+
+    def running() -> bool:
+        return started.running
+
     async with application:
         await application.start()
-        assert application.notifier.running
+        assert running()
         await park(application.store, "EHR-4471")
         await wait_for(lambda: events(webhook) == ["case.opened"], 10, "the opening notice")
         await application.stop()
-        assert not application.notifier.running
+        assert not running()
     without = build_application(parse_settings(""), settings_dir=tmp_path, env={})
     assert without.notifier is None

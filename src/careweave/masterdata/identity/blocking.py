@@ -28,6 +28,8 @@ class BlockingRule:
     """Whether its pairs teach the EM what a match looks like. A rule that pairs households (a
     shared phone) would teach it that a family is one person: its pairs are scored, not learnt
     from."""
+    max_block_size: int | None = None
+    """A tighter cap than the policy's, for a coarse rule that only rescues rare names."""
 
 
 @dataclass(slots=True)
@@ -64,18 +66,29 @@ def _date_and_name(record: PreparedRecord) -> Iterable[str]:
             yield f"{_date_digits(record)}|{sound}"
 
 
-def _name_year_sex(record: PreparedRecord) -> Iterable[str]:
-    if record.birth_date and record.sex:
-        for sound in _name_sounds(record) | _given_sounds(record):
-            yield f"{sound}|{_year_digits(record)}|{record.sex}"
-
-
-def _names_and_sex(record: PreparedRecord) -> Iterable[str]:
-    if record.given and record.family_tokens and record.sex:
+def _name_pairs(record: PreparedRecord) -> Iterable[str]:
+    """Given and family sounds, in sorted order (so swapped names give the same key)."""
+    if record.given and record.family_tokens:
         family = soundex(record.family_tokens[0])
         for given in _given_sounds(record):
             low, high = sorted((given, family))
-            yield f"{low}|{high}|{record.sex}"
+            yield f"{low}|{high}"
+
+
+def _names(record: PreparedRecord) -> Iterable[str]:
+    return _name_pairs(record)
+
+
+def _names_and_year(record: PreparedRecord) -> Iterable[str]:
+    if record.birth_date:
+        for names in _name_pairs(record):
+            yield f"{names}|{_year_digits(record)}"
+
+
+def _names_and_day(record: PreparedRecord) -> Iterable[str]:
+    if record.birth_date:
+        for names in _name_pairs(record):
+            yield f"{names}|{''.join(sorted(record.birth_date[4:]))}"
 
 
 def _phone(record: PreparedRecord) -> Iterable[str]:
@@ -90,16 +103,17 @@ def _ssn_and_year(record: PreparedRecord) -> Iterable[str]:
 
 def _date_and_postcode(record: PreparedRecord) -> Iterable[str]:
     if record.birth_date and record.postcode:
-        yield f"{_date_digits(record)}|{record.postcode}"
+        yield f"{record.birth_date}|{record.postcode}"
 
 
 DEFAULT_BLOCKING_RULES: tuple[BlockingRule, ...] = (
     BlockingRule("birth_digits+name_sound", _date_and_name),
-    BlockingRule("name_sound+year_digits+sex", _name_year_sex),
-    BlockingRule("given_family_sound+sex", _names_and_sex),
+    BlockingRule("names_sound+year_digits", _names_and_year),
+    BlockingRule("names_sound+month_day_digits", _names_and_day),
+    BlockingRule("names_sound", _names, max_block_size=50),
     BlockingRule("phone", _phone, trains=False),
     BlockingRule("ssn4+year_digits", _ssn_and_year),
-    BlockingRule("birth_digits+postcode", _date_and_postcode),
+    BlockingRule("birth_date+postcode", _date_and_postcode),
 )
 """The default rules: each keeps the pairs that the others' typical errors would lose."""
 
@@ -121,11 +135,12 @@ def candidate_pairs(
             for key in set(rule.keys(record)):
                 blocks[key].append(record.index)
         added = skipped = skipped_records = 0
+        cap = min(max_block_size, rule.max_block_size or max_block_size)
         for members in blocks.values():
             size = len(members)
             if size < 2:
                 continue
-            if size > max_block_size:
+            if size > cap:
                 skipped += 1
                 skipped_records += size
                 continue
