@@ -41,7 +41,6 @@ from careweave.model.records import (
     MessageQuery,
     MessageState,
     NewEffect,
-    NewMessage,
     Processing,
 )
 from careweave.model.state import InMemoryState, StateOverlay, StateTable
@@ -215,15 +214,7 @@ def rerun(channel: Channel, stored: InboundMessage, state: InMemoryState | None)
             header = parse_header(stored.raw)
         except Hl7Error as exc:
             return Processing(state=MessageState.ERROR, error=f"unreadable MSH: {exc}")
-    message = NewMessage(
-        channel=stored.channel,
-        raw=stored.raw,
-        content_type=stored.content_type,
-        sender=stored.sender,
-        received_at=stored.received_at,
-        trace_id=stored.trace_id,
-        dedup_key=stored.dedup_key,
-    )
+    message = stored.resubmitted()
     if not channel.stateful or state is None:
         return channel.process(message, header)
     overlay = StateOverlay(state.get)

@@ -304,15 +304,7 @@ class Engine:
         except Hl7Error as exc:
             processing = Processing(state=MessageState.ERROR, error=f"unreadable MSH: {exc}")
         else:
-            message = NewMessage(
-                channel=stored.channel,
-                raw=stored.raw,
-                content_type=stored.content_type,
-                sender=stored.sender,
-                received_at=stored.received_at,
-                trace_id=stored.trace_id,
-                dedup_key=stored.dedup_key,
-            )
+            message = stored.resubmitted()
             if channel.stateful:
                 queued, processing = await self.store.reprocess_with_state(
                     message_id,

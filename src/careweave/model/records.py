@@ -145,6 +145,25 @@ class InboundMessage(msgspec.Struct, frozen=True, kw_only=True):
     duplicates: int = 0
     """How many times the same message was received again (and acknowledged, not reprocessed)."""
 
+    def resubmitted(self, raw: bytes | None = None) -> NewMessage:
+        """The message as it came in, to run through its channel again (replay, diff).
+
+        ``raw`` replaces the stored content (a corrected payload); without it, the content must
+        not have been pruned.
+        """
+        content = raw if raw is not None else self.raw
+        if content is None:
+            raise ValueError(f"message {self.id}: content was pruned by retention")
+        return NewMessage(
+            channel=self.channel,
+            raw=content,
+            content_type=self.content_type,
+            sender=self.sender,
+            received_at=self.received_at,
+            trace_id=self.trace_id,
+            dedup_key=self.dedup_key,
+        )
+
 
 class StoredEvent(msgspec.Struct, frozen=True, kw_only=True):
     """A canonical event as stored."""
