@@ -217,7 +217,8 @@ class Shell:
         """Stop the servers (SIGTERM, as Ctrl-C would); what did not stop cleanly."""
         problems = []
         for line, process, files in reversed(self.servers):
-            if process.poll() is None:
+            early = process.poll()
+            if early is None:
                 process.send_signal(signal.SIGTERM)
             try:
                 code = process.wait(timeout=30)
@@ -226,7 +227,11 @@ class Shell:
                 code = process.wait(timeout=30)
             for file in files:
                 file.close()
-            if code != 0:
+            if early is not None:
+                problems.append(
+                    f"{line}\n  stopped before the end of its document: exit code {code}"
+                )
+            elif code != 0:
                 problems.append(f"{line}\n  exit code {code} after SIGTERM")
         self.servers.clear()
         return problems

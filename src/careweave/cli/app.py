@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from careweave.cli import cases, diff, engine, erp, fhir, hl7, report, revenue, sandbox, x12
+from careweave.cli import cases, diff, engine, erp, fhir, hl7, mpi, report, revenue, sandbox, x12
 
 app = typer.Typer(
     name="careweave",
@@ -30,6 +30,7 @@ app.add_typer(erp.crosswalk_app, name="crosswalk")
 app.add_typer(erp.erp_app, name="erp")
 app.add_typer(revenue.app, name="revenue")
 app.add_typer(sandbox.app, name="sandbox")
+app.add_typer(mpi.app, name="mpi")
 
 
 def main() -> None:

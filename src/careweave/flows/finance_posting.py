@@ -15,6 +15,8 @@ WriteOffPosted (denial resolved)   denial write-off             denials pending
 ProviderLevelAdjustment            provider-level adjustments   cash
 =================================  ===========================  ==========================
 
+Each journal's description names its remittance: ``<event> payer <id> trace <TRN02>``, then
+``claim <CLP01>`` for a claim's posting, so that a reconciliation ties GL lines to the 835's claims.
 The payee is mapped to its legal entity by the optional ``payees`` service (any object with an
 ``entity(payee)`` method, e.g. the revenue side's ``PayeeEntities``). The journal's key is the
 event's own key (payer + trace number + claim + line + index), so the same
@@ -123,6 +125,8 @@ class FinancePostingFlow(BaseFlow):
         entity = self.payees.entity(event.entity) if self.payees else event.entity
         cc = self.chart.revenue_cycle_cost_center
         memo = f"{type(event).__name__} payer {event.payer_id} trace {event.trace_number}"
+        if claim_id := getattr(event, "claim_id", None):
+            memo += f" claim {claim_id}"
         builder = JournalBuilder()
         builder.debit(GlSegments(entity, cc, debit), amount, memo)
         builder.credit(GlSegments(entity, cc, credit), amount, memo)

@@ -1,36 +1,28 @@
-"""Revenue-cycle reconciliation: charges to claim lines, remittances to GL postings, to the cent.
+"""Revenue-cycle reconciliation: charges billed once, and the books proved against the payers.
 
-Three questions, each answered with counts, amounts and the exceptions by name:
+Two questions, each answered with counts, amounts and the breaks by name:
 
-1. *Billed once.* Every charge captured and not reversed is on exactly one claim line, or on an
-   account the platform could not bill yet (self-pay, no coverage), named with its reason; no
-   claim line bills a charge that was never captured; and captured net = billed + unbilled.
-2. *Posted once.* Every payment and adjustment the 835s carry was posted to the GL exactly once,
-   with the same amount, and the GL holds nothing the 835s did not carry.
-3. *Totals agree.* Per entity and remittance day, the 835 totals by kind (paid, contractual,
-   patient responsibility, denied, written off, provider-level) equal the GL's; per claim, paid +
-   adjustments = the claim's charge as billed.
+1. *Billed once.* Every charge careweave captured and did not reverse is on exactly one claim line
+   of its claim register, or on an account the platform could not bill yet (self-pay, no
+   coverage), named with its reason; no claim line bills a charge never captured; and captured
+   net = billed + unbilled.
+2. *The books prove the money* (:mod:`careweave.revenue.books`): the ERP's ledger and trial
+   balance, the totals read from the raw 837 and 835 files and the revenue-cycle platform's
+   accounts receivable agree per claim, per entity and day and per period, to the cent.
 
-The inputs are plain facts (the caller reads them from the platform, the claim register, the 835
-files and the GL), so the same function serves the sandbox day, a CLI run and a test.
+The inputs are plain facts (the caller reads them from the platform, the claim register, the
+files and the ERP), so the same functions serve the sandbox day, a CLI run and a test.
 """
 
 from __future__ import annotations
 
 import collections
-import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 
 import msgspec
 
-from careweave.model.finance import (
-    ClaimAdjustmentPosting,
-    ClaimPaid,
-    ProviderLevelAdjustment,
-    RemittanceEvent,
-    RemittanceReceived,
-)
+from careweave.revenue.books import BooksReport, Break
 
 ZERO = Decimal(0)
 
@@ -64,31 +56,8 @@ class UnbilledAccount(msgspec.Struct, frozen=True, kw_only=True):
     reason: str
 
 
-class Mismatch(msgspec.Struct, frozen=True, kw_only=True):
-    """One thing that does not reconcile, named."""
-
-    check: str
-    subject: str
-    detail: str
-
-
-class TotalsRow(msgspec.Struct, frozen=True, kw_only=True):
-    """835 and GL totals of one kind for one entity and day."""
-
-    entity: str
-    day: dt.date | None
-    kind: str
-    remitted: Decimal
-    posted: Decimal
-
-    @property
-    def difference(self) -> Decimal:
-        """Posted minus remitted."""
-        return self.posted - self.remitted
-
-
 class ReconciliationReport(msgspec.Struct, frozen=True, kw_only=True):
-    """The answer to the three questions."""
+    """Billed once, and the three-way books."""
 
     charges_captured: int
     credits_captured: int
@@ -100,65 +69,48 @@ class ReconciliationReport(msgspec.Struct, frozen=True, kw_only=True):
     unbilled_lines: int
     unbilled_amount: Decimal
     unbilled_reasons: dict[str, int]
-    remittance_postings: int
-    gl_postings: int
-    totals: tuple[TotalsRow, ...]
-    claims_remitted: int
-    mismatches: tuple[Mismatch, ...]
+    books: BooksReport
+    billing_breaks: tuple[Break, ...] = ()
+
+    @property
+    def breaks(self) -> tuple[Break, ...]:
+        """Every break, billing first."""
+        return (*self.billing_breaks, *self.books.breaks)
 
     @property
     def reconciled(self) -> bool:
         """Whether every check passed, to the cent."""
-        return not self.mismatches
-
-
-def _kind(event: RemittanceEvent) -> str:
-    name = type(event).__name__
-    return {
-        "ClaimPaid": "paid",
-        "ContractualAdjustmentPosted": "contractual",
-        "PatientResponsibilityAssigned": "patient_responsibility",
-        "ClaimDenied": "denied",
-        "WriteOffPosted": "written_off",
-        "ProviderLevelAdjustment": "provider_level",
-        "RemittanceReceived": "cash_received",
-    }.get(name, name)
-
-
-def _amount(event: RemittanceEvent) -> Decimal:
-    if isinstance(event, RemittanceReceived):
-        return event.payment_amount
-    if isinstance(event, ClaimPaid | ClaimAdjustmentPosting | ProviderLevelAdjustment):
-        return event.amount
-    return ZERO
+        return not self.breaks
 
 
 def _billing(
     charges: Sequence[ChargeFact],
     lines: Sequence[ClaimLineFact],
     unbilled: Sequence[UnbilledAccount],
-    out: list[Mismatch],
+    out: list[Break],
 ) -> dict[str, object]:
+    def add(subject: str, amount: Decimal, detail: str) -> None:
+        out.append(Break(check="billed-once", subject=subject, amount=amount, detail=detail))
+
     by_key = {c.line_key: c for c in charges if c.transaction == "charge"}
     reversed_keys = {c.reverses for c in charges if c.transaction == "credit" and c.reverses}
     for credit in (c for c in charges if c.transaction == "credit"):
         original = by_key.get(credit.reverses)
         if original is None:
-            out.append(Mismatch(check="billed-once", subject=credit.line_key,
-                                detail=f"credit reverses unknown charge {credit.reverses!r}"))  # fmt: skip
+            add(credit.line_key, credit.amount, f"credit reverses unknown charge {credit.reverses!r}")
         elif original.amount != credit.amount:
-            out.append(Mismatch(check="billed-once", subject=credit.line_key,
-                                detail=f"credit {credit.amount} != charge {original.amount}"))  # fmt: skip
+            add(credit.line_key, credit.amount - original.amount,
+                f"credit {credit.amount} != charge {original.amount}")  # fmt: skip
     on_claims = collections.Counter(line.line_key for line in lines)
     reasons = {u.encounter_id: u.reason for u in unbilled}
     unbilled_lines, unbilled_amount = 0, ZERO
     reason_counts: collections.Counter[str] = collections.Counter()
     for key, charge in by_key.items():
         times = on_claims.get(key, 0)
+        where = f"charge {key} (encounter {charge.encounter_id})"
         if key in reversed_keys:
             if times:
-                out.append(Mismatch(check="billed-once", subject=key,
-                                    detail=f"reversed charge is on {times} claim line(s)"))  # fmt: skip
+                add(where, charge.amount * times, f"reversed charge is on {times} claim line(s)")
             continue
         if times == 1:
             continue
@@ -167,24 +119,22 @@ def _billing(
             unbilled_amount += charge.amount
             reason_counts[reasons[charge.encounter_id]] += 1
             continue
-        out.append(Mismatch(check="billed-once", subject=key,
-                            detail=f"captured charge is on {times} claim lines"))  # fmt: skip
+        add(where, charge.amount * (times - 1), f"captured charge is on {times} claim lines")
     for line in lines:
         billed_charge = by_key.get(line.line_key)
+        where = f"charge {line.line_key} (encounter {line.encounter_id})"
         if billed_charge is None:
-            out.append(Mismatch(check="billed-once", subject=line.line_key,
-                                detail=f"claim {line.claim_id} bills a charge never captured"))  # fmt: skip
+            add(where, line.amount, f"claim {line.claim_id} bills a charge never captured")
         elif billed_charge.amount != line.amount:
-            detail = f"claim line {line.amount} != charge {billed_charge.amount}"
-            out.append(Mismatch(check="billed-once", subject=line.line_key, detail=detail))
+            add(where, line.amount - billed_charge.amount,
+                f"claim {line.claim_id} line {line.amount} != charge {billed_charge.amount}")  # fmt: skip
     captured_net = sum((c.amount for c in by_key.values()), ZERO) - sum(
         (c.amount for c in charges if c.transaction == "credit"), ZERO
     )
     billed = sum((line.amount for line in lines), ZERO)
     if captured_net != billed + unbilled_amount:
-        out.append(Mismatch(check="billed-once", subject="totals",
-                            detail=f"captured net {captured_net} != billed {billed} + unbilled "
-                                   f"{unbilled_amount}"))  # fmt: skip
+        add("totals", billed + unbilled_amount - captured_net,
+            f"captured net {captured_net} != billed {billed} + unbilled {unbilled_amount}")  # fmt: skip
     return {
         "charges_captured": len(by_key),
         "credits_captured": len(charges) - len(by_key),
@@ -199,88 +149,25 @@ def _billing(
     }
 
 
-def _postings(
-    remitted: Sequence[RemittanceEvent], posted: Sequence[RemittanceEvent], out: list[Mismatch]
-) -> tuple[TotalsRow, ...]:
-    expected = {e.idempotency_key: e for e in remitted}
-    seen: collections.Counter[str] = collections.Counter(e.idempotency_key for e in posted)
-    for key, times in seen.items():
-        if times > 1:
-            out.append(Mismatch(check="posted-once", subject=key, detail=f"posted {times} times"))
-        if key not in expected:
-            out.append(Mismatch(check="posted-once", subject=key, detail="posted, not on any 835"))
-    posted_by_key = {e.idempotency_key: e for e in posted}
-    for key, event in expected.items():
-        found = posted_by_key.get(key)
-        if found is None:
-            out.append(Mismatch(check="posted-once", subject=key, detail="on an 835, never posted"))
-        elif _amount(found) != _amount(event):
-            out.append(Mismatch(check="posted-once", subject=key,
-                                detail=f"posted {_amount(found)} != remitted {_amount(event)}"))  # fmt: skip
-    totals: dict[tuple[str, dt.date | None, str], list[Decimal]] = {}
-    for index, events in ((0, remitted), (1, posted)):
-        for event in events:
-            sums = totals.setdefault((event.entity, event.remitted_on, _kind(event)), [ZERO, ZERO])
-            sums[index] += _amount(event)
-    rows = tuple(
-        TotalsRow(entity=e, day=d, kind=k, remitted=v[0], posted=v[1])
-        for (e, d, k), v in sorted(totals.items(), key=lambda i: (i[0][0], str(i[0][1]), i[0][2]))
-    )
-    for row in rows:
-        if row.difference:
-            out.append(Mismatch(check="totals", subject=f"{row.entity} {row.day} {row.kind}",
-                                detail=f"835 {row.remitted} != GL {row.posted}"))  # fmt: skip
-    return rows
-
-
-def _claims_balance(
-    remitted: Sequence[RemittanceEvent], lines: Sequence[ClaimLineFact], out: list[Mismatch]
-) -> int:
-    billed: dict[str, Decimal] = collections.defaultdict(lambda: ZERO)
-    for line in lines:
-        billed[line.claim_id] += line.amount
-    settled: dict[str, Decimal] = collections.defaultdict(lambda: ZERO)
-    for event in remitted:
-        if isinstance(event, ClaimPaid | ClaimAdjustmentPosting):
-            settled[event.claim_id] += event.amount
-    for claim_id, amount in settled.items():
-        if claim_id not in billed:
-            out.append(Mismatch(check="totals", subject=claim_id, detail="remitted, never billed"))
-        elif amount != billed[claim_id]:
-            detail = f"paid + adjustments {amount} != billed {billed[claim_id]}"
-            out.append(Mismatch(check="totals", subject=claim_id, detail=detail))
-    return len(settled)
-
-
 def reconcile(
     charges: Sequence[ChargeFact],
     claim_lines: Sequence[ClaimLineFact],
     unbilled: Sequence[UnbilledAccount],
-    remitted: Iterable[RemittanceEvent],
-    posted: Iterable[RemittanceEvent],
+    books: BooksReport,
 ) -> ReconciliationReport:
-    """Reconcile captured charges, claims, 835 postings and the GL; see the module docstring.
-
-    ``remitted`` is what the 835 files carry (their finance events, each once); ``posted`` is
-    what the GL applied (one event per posting it applied, repeats included).
-    """
-    mismatches: list[Mismatch] = []
-    remitted, posted = list(remitted), list(posted)
-    billing = _billing(charges, claim_lines, unbilled, mismatches)
-    totals = _postings(remitted, posted, mismatches)
-    claims_remitted = _claims_balance(remitted, claim_lines, mismatches)
+    """Check that captured charges are billed once; carry the books' comparison along."""
+    breaks: list[Break] = []
+    billing = _billing(charges, claim_lines, unbilled, breaks)
     return ReconciliationReport(
         **billing,  # type: ignore[arg-type]
-        remittance_postings=len(remitted),
-        gl_postings=len(posted),
-        totals=totals,
-        claims_remitted=claims_remitted,
-        mismatches=tuple(mismatches),
+        books=books,
+        billing_breaks=tuple(breaks),
     )
 
 
-def render_report(report: ReconciliationReport) -> str:
-    """The report as text, ending with RECONCILED or the count of what does not reconcile."""
+def render_report(report: ReconciliationReport, *, limit: int = 50) -> str:
+    """The report as text, ending with RECONCILED or the breaks (the first ``limit`` of them)."""
+    books = report.books
     lines = [
         "careweave revenue reconciliation",
         f"charges captured        {report.charges_captured:>8}",
@@ -290,20 +177,39 @@ def render_report(report: ReconciliationReport) -> str:
         f"{report.billed_amount:>14}",
         f"not billed (named)      {report.unbilled_lines:>8} lines  {report.unbilled_amount:>14}  "
         + ", ".join(f"{r}: {n}" for r, n in sorted(report.unbilled_reasons.items())),
-        f"835 postings            {report.remittance_postings:>8}   GL postings {report.gl_postings}",
-        f"claims remitted         {report.claims_remitted:>8}",
         "",
-        f"{'entity':<10} {'day':<10} {'kind':<24} {'835':>14} {'GL':>14} {'diff':>8}",
+        "books: ERP general ledger vs the 837/835 files vs the revenue-cycle platform's A/R",
+        f"837 claims              {books.claims_billed:>8}   billed {books.billed_amount:>14}",
+        f"835 claims              {books.claims_remitted:>8}   on {books.checks} checks",
+        f"GL journals             {books.journals:>8}",
+        f"platform receivables    {books.receivables:>8}   open (no 835 yet) {books.open_claims}"
+        f" claims {books.open_amount}",
+        "",
+        f"{'entity':<8} {'day':<10} {'measure':<30} {'835':>13} {'GL':>13} {'platform':>13}",
     ]
-    for row in report.totals:
+    for row in books.totals:
+        rcm = "" if row.rcm is None else str(row.rcm)
         lines.append(
-            f"{row.entity:<10} {row.day!s:<10} {row.kind:<24} {row.remitted:>14} "
-            f"{row.posted:>14} {row.difference:>8}"
+            f"{row.entity:<8} {row.day!s:<10} {row.measure:<30} {row.x12:>13} {row.gl:>13} "
+            f"{rcm:>13}"
         )
     lines.append("")
-    if report.reconciled:
-        lines.append("RECONCILED: every charge billed once, every posting once, totals to the cent")
-    else:
-        lines.append(f"NOT RECONCILED: {len(report.mismatches)} mismatch(es)")
-        lines.extend(f"  [{m.check}] {m.subject}: {m.detail}" for m in report.mismatches[:50])
+    breaks = report.breaks
+    if not breaks:
+        lines.append(
+            "RECONCILED: every charge billed once; GL, trial balance, 837/835 totals and platform "
+            "A/R agree to the cent"
+        )
+        return "\n".join(lines)
+    counts = collections.Counter(b.check for b in breaks)
+    lines.append(
+        f"NOT RECONCILED: {len(breaks)} break(s) ("
+        + ", ".join(f"{check} {n}" for check, n in sorted(counts.items()))
+        + ")"
+    )
+    for found in breaks[:limit]:
+        amount = "" if found.amount is None else f" {found.amount:+}"
+        lines.append(f"  [{found.check}] {found.subject}{amount}: {found.detail}")
+    if len(breaks) > limit:
+        lines.append(f"  ... and {len(breaks) - limit} more")
     return "\n".join(lines)

@@ -14,9 +14,14 @@ One process, the embedded SQLite store, real sockets everywhere; the engine is b
    to the platform;
 3. the simulated calendar moves on until every 835 is released; the 999, 277CA and 835 files come
    back in on the ``clearinghouse`` channel (format x12), whose flows link the answers to the claim
-   register, post every payment and adjustment to the general ledger (a recording HTTP server
-   stands in for the ERP), open denial work items and claim rejection cases;
-4. :func:`careweave.revenue.reconciliation.reconcile` checks the books.
+   register, post a balanced journal per payment and adjustment to the ERP simulator's general
+   ledger (``finance-posting``, ``erp`` connector: OAuth2, its REST API), open denial work items
+   and claim rejection cases; the clearinghouse delivers the payers' outcomes to the platform,
+   which applies them to its accounts receivable;
+4. :func:`careweave.revenue.reconciliation.reconcile` checks that every charge was billed once, and
+   :func:`careweave.revenue.books.reconcile_books` proves the books: the ERP's journals and trial
+   balance against totals read from the raw 837 and 835 files, and the platform's A/R against both
+   (:mod:`careweave.sandbox.revenue_books` reads the three sides).
 """
 
 from __future__ import annotations
@@ -34,7 +39,6 @@ import msgspec
 
 from careweave.app import build_application
 from careweave.codecs.x12 import EnvelopeConfig, Organization
-from careweave.codecs.x12.document import read_document
 from careweave.config import parse_settings
 from careweave.connectors.rcm import RcmAccountsClient, RcmDestination
 from careweave.engine.clock import ManualClock, SystemClock
@@ -46,22 +50,11 @@ from careweave.flows.claim_run_report import ClaimRunResult, claim_run_report
 from careweave.flows.claim_submission import CLAIM_RUN_CONTENT_TYPE, claim_run_request
 from careweave.flows.claims import ClaimsConfig
 from careweave.flows.services import FlowServices
-from careweave.mappings.x12_decode import X12_CONTENT_TYPE, X12Inbound
-from careweave.mappings.x12_remittance import map_remittances
-from careweave.masterdata.entities import PayeeEntities
-from careweave.model.finance import (
-    ClaimDenied,
-    ClaimPaid,
-    ContractualAdjustmentPosted,
-    PatientResponsibilityAssigned,
-    ProviderLevelAdjustment,
-    RemittanceEvent,
-    RemittanceReceived,
-    WriteOffPosted,
-)
+from careweave.mappings.x12_decode import X12_CONTENT_TYPE
 from careweave.model.rcm import CHARGE_CONTENT_TYPE, RcmChargeLine
 from careweave.model.records import EffectState
 from careweave.model.state import StateTable
+from careweave.revenue.books import reconcile_books
 from careweave.revenue.reconciliation import (
     ChargeFact,
     ClaimLineFact,
@@ -74,7 +67,11 @@ from careweave.sandbox.clearinghouse import (
     ClearinghouseConfig,
     ClearinghouseSimulator,
 )
-from careweave.sandbox.ehr import EhrScenarioConfig, generate_scenario, send_scenario
+from careweave.sandbox import revenue_books
+from careweave.sandbox.ehr import EhrScenario, EhrScenarioConfig, generate_scenario, send_scenario
+from careweave.sandbox.erp import ErpSimulator, ErpSimulatorConfig, ErpSimulatorServer
+from careweave.sandbox.erp.config import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from careweave.sandbox.erp_books import build_books, seed_erp
 from careweave.sandbox.rcm import RcmSimulator
 from careweave.sandbox.revenue_masters import (
     billing_providers,
@@ -84,17 +81,6 @@ from careweave.sandbox.revenue_masters import (
     payee_entities,
 )
 from careweave.sandbox.serving import SimulatorServer
-from careweave.testing import RecordingHttpServer
-
-PostingEvent = (
-    RemittanceReceived
-    | ClaimPaid
-    | ContractualAdjustmentPosted
-    | PatientResponsibilityAssigned
-    | ClaimDenied
-    | WriteOffPosted
-    | ProviderLevelAdjustment
-)
 
 Progress = Callable[[str], None]
 
@@ -127,7 +113,7 @@ class RevenueDayResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _settings(data_dir: Path, rcm_url: str, house_url: str, gl_url: str) -> str:
+def _settings(data_dir: Path, rcm_url: str, house_url: str, erp_url: str) -> str:
     return f"""
 [engine]
 data_dir = "{data_dir}"
@@ -162,14 +148,21 @@ worker = {{ concurrency = 4, poll_interval = 0.02 }}
 name = "clearinghouse"
 format = "x12"
 mapping = "x12-revenue"
-flows = ["claim-acknowledgments", "remittance-posting", "denial-to-adjustment", "claim-rejections"]
+flows = ["claim-acknowledgments", "finance-posting", "denial-to-adjustment", "claim-rejections"]
 source = {{ type = "mllp", port = 0 }}
 
 [[channels.destinations]]
-name = "general-ledger"
+name = "erp"
 payload = "none"
-connector = {{ type = "http", url = "{gl_url}/gl/postings" }}
 worker = {{ concurrency = 16, batch_size = 512, poll_interval = 0.02 }}
+
+[channels.destinations.connector]
+type = "erp"
+base_url = "{erp_url}"
+client_id = "{DEMO_CLIENT_ID}"
+rate_limit = 100000.0
+rate_burst = 1000
+max_connections = 16
 """
 
 

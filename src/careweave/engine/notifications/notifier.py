@@ -24,7 +24,7 @@ from careweave.engine.notifications.config import NotificationsConfig
 from careweave.engine.notifications.notice import notice_for
 from careweave.engine.notifications.senders import EmailSender, WebhookSender
 from careweave.engine.store.base import BaseStore
-from careweave.exceptions import CareweaveError, ConfigError, DeliveryError
+from careweave.exceptions import ConfigError, DeliveryError
 from careweave.model.casework import (
     DueNotification,
     NotificationChannel,
@@ -108,8 +108,8 @@ class CaseNotifier:
         while not self._stopping.is_set():
             try:
                 await self.run_once()
-            except CareweaveError as exc:  # the store is down: try again at the next poll
-                log.error("notifier pass failed", error=str(exc))
+            except Exception as exc:  # the store is down (or a bug): never stop the engine for it
+                log.error("notifier pass failed", error=f"{type(exc).__name__}: {exc}")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self.config.poll_interval)
 
@@ -120,7 +120,18 @@ class CaseNotifier:
         due = await self.store.due_notifications(
             channels=self.config.channels, now=self.clock.now(), limit=self._batch
         )
-        outcomes = await asyncio.gather(*(self._notify(d) for d in due))
+        outcomes = await asyncio.gather(*(self._notify(d) for d in due), return_exceptions=True)
+        for due_one, outcome in zip(due, outcomes, strict=True):
+            if isinstance(outcome, BaseException):  # that notice waits for its claim to expire
+                if not isinstance(outcome, Exception):
+                    raise outcome
+                log.error(
+                    "case notice not recorded",
+                    case=due_one.case_id,
+                    kind=due_one.kind.value,
+                    channel=due_one.channel.value,
+                    error=f"{type(outcome).__name__}: {outcome}",
+                )
         return sum(1 for o in outcomes if o is NotificationState.SENT)
 
     async def _notify(self, due: DueNotification) -> NotificationState | None:

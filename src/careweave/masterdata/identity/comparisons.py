@@ -10,11 +10,13 @@ level's weight is ``log2(m / u)`` and ``missing`` weighs nothing. The similarity
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from functools import lru_cache
 
 from careweave.masterdata.identity.dates import compare_dates
+from careweave.masterdata.identity.nicknames import name_forms
 from careweave.masterdata.identity.policy import MatchPolicy
 from careweave.masterdata.identity.records import PreparedRecord
-from careweave.masterdata.identity.similarity import name_similarity
+from careweave.masterdata.identity.similarity import name_similarity, one_edit_apart
 
 MISSING = "missing"
 DIFFERENT = "different"
@@ -32,6 +34,9 @@ class BaseComparison(ABC):
     """Starting u per non-missing level: the share of non-matches at each level."""
     frequency_field: str | None = None
     """A field whose value frequencies replace u at the ``exact`` level (term frequency)."""
+    exact_field: str | None = None
+    """A field whose equality is (about) the ``exact`` level: its u is then computed from the
+    value counts over all pairs instead of sampled (a rare level is poorly sampled)."""
 
     def __init__(self, policy: MatchPolicy) -> None:
         self.policy = policy
@@ -46,20 +51,36 @@ class BaseComparison(ABC):
         """Index of the ``different`` level."""
         return len(self.levels) - 2
 
+    @property
+    def disagreeing(self) -> int:
+        """Index of the first level that counts as disagreement for the policy's guards."""
+        return self.different
+
     @abstractmethod
     def level(self, a: PreparedRecord, b: PreparedRecord) -> int:
         """The level index of the pair."""
 
 
 class GivenNameComparison(BaseComparison):
-    """First given name: exact, nickname variant, Jaro-Winkler close or similar (or an initial,
-    or one's first name is the other's middle name), different."""
+    """First given name: exact; nickname variant; close (Jaro-Winkler; or, with the same first
+    letter, one typo apart or one typo from a form of the other name: MIEK is a typo of MIKE, a
+    form of MICHAEL); similar (a
+    lower Jaro-Winkler, an initial, or one's first name is the other's middle name); different.
+
+    For the guards, ``similar`` already disagrees: twins are often given names that sound alike
+    (TOMMY and TONY), and everything else about them agrees."""
 
     name = "given_name"
     levels = ("exact", "variant", "close", "similar", DIFFERENT, MISSING)
     m_start = (0.85, 0.06, 0.04, 0.03, 0.02)
     u_start = (0.01, 0.002, 0.01, 0.05, 0.928)
     frequency_field = "given"
+    exact_field = "given"
+
+    @property
+    def disagreeing(self) -> int:
+        """``similar``: see the class docstring."""
+        return 3
 
     def level(self, a: PreparedRecord, b: PreparedRecord) -> int:
         x, y = a.given, b.given
@@ -69,8 +90,11 @@ class GivenNameComparison(BaseComparison):
             return 0
         if not a.given_groups.isdisjoint(b.given_groups):
             return 1
+        close = self.policy.close_name_similarity
         similarity = name_similarity(x, y)
-        if similarity >= self.policy.close_name_similarity:
+        if similarity >= close or (
+            x[0] == y[0] and (one_edit_apart(x, y) or _typo_of_a_form(x, y))
+        ):
             return 2
         if (
             similarity >= self.policy.similar_name_similarity
@@ -82,6 +106,15 @@ class GivenNameComparison(BaseComparison):
         return 4
 
 
+@lru_cache(maxsize=1 << 16)
+def _typo_of_a_form(x: str, y: str) -> bool:
+    """One edit from a form of the other name with the same first letter (MIEK and MICHAEL,
+    through MIKE; not MAMIE, a form of MARY, and JAMIE)."""
+    return any(form[0] == x[0] and one_edit_apart(x, form) for form in name_forms(y)) or any(
+        form[0] == y[0] and one_edit_apart(y, form) for form in name_forms(x)
+    )
+
+
 class FamilyNameComparison(BaseComparison):
     """Family name: exact, one part of a multi-part name in common (or equal without spaces),
     Jaro-Winkler close or similar, different."""
@@ -91,6 +124,7 @@ class FamilyNameComparison(BaseComparison):
     m_start = (0.85, 0.03, 0.06, 0.03, 0.03)
     u_start = (0.005, 0.002, 0.005, 0.03, 0.958)
     frequency_field = "family"
+    exact_field = "family"
 
     def level(self, a: PreparedRecord, b: PreparedRecord) -> int:
         x, y = a.family, b.family
@@ -118,6 +152,7 @@ class BirthDateComparison(BaseComparison):
     levels = ("exact", "transposed", "one_digit", DIFFERENT, MISSING)
     m_start = (0.93, 0.03, 0.02, 0.02)
     u_start = (0.0001, 0.0002, 0.002, 0.9977)
+    exact_field = "birth_date"
 
     def level(self, a: PreparedRecord, b: PreparedRecord) -> int:
         if not a.birth_date or not b.birth_date:
@@ -132,6 +167,7 @@ class SexComparison(BaseComparison):
     levels = ("exact", DIFFERENT, MISSING)
     m_start = (0.98, 0.02)
     u_start = (0.5, 0.5)
+    exact_field = "sex"
 
     def level(self, a: PreparedRecord, b: PreparedRecord) -> int:
         if not a.sex or not b.sex:
@@ -192,7 +228,8 @@ class SsnComparison(BaseComparison):
     name = "ssn"
     levels = ("exact", "one_edit", DIFFERENT, MISSING)
     m_start = (0.96, 0.02, 0.02)
-    u_start = (0.0002, 0.003, 0.9968)
+    u_start = (0.0001, 0.003, 0.9969)
+    exact_field = "ssn4"
 
     def level(self, a: PreparedRecord, b: PreparedRecord) -> int:
         x, y = a.ssn, b.ssn
@@ -213,6 +250,36 @@ class SsnComparison(BaseComparison):
         return 2
 
 
+class ContactComparison(BaseComparison):
+    """Address and phone together: a household shares both, so counting each as independent
+    evidence would make every parent and child look like one person twice over. Levels: both
+    agree, the address only, the phone only (moved, kept the mobile), same postcode or city,
+    different."""
+
+    name = "contact"
+    levels = ("address_and_phone", "address", "phone", "same_area", DIFFERENT, MISSING)
+    m_start = (0.55, 0.25, 0.08, 0.04, 0.08)
+    u_start = (0.0002, 0.0004, 0.0002, 0.05, 0.9492)
+
+    def __init__(self, policy: MatchPolicy) -> None:
+        super().__init__(policy)
+        self._address = AddressComparison(policy)
+        self._phone = PhoneComparison(policy)
+
+    def level(self, a: PreparedRecord, b: PreparedRecord) -> int:
+        address = self._address.level(a, b)
+        phone = self._phone.level(a, b)
+        if address == 0:
+            return 0 if phone in (0, 1) else 1
+        if phone in (0, 1):
+            return 2
+        if address == 1:
+            return 3
+        if address == 2 or phone == 2:
+            return 4
+        return 5
+
+
 def default_comparisons(policy: MatchPolicy) -> tuple[BaseComparison, ...]:
     """The patient comparisons, in the order of a comparison vector."""
     return (
@@ -220,8 +287,7 @@ def default_comparisons(policy: MatchPolicy) -> tuple[BaseComparison, ...]:
         FamilyNameComparison(policy),
         BirthDateComparison(policy),
         SexComparison(policy),
-        AddressComparison(policy),
-        PhoneComparison(policy),
+        ContactComparison(policy),
         SsnComparison(policy),
     )
 
@@ -230,6 +296,8 @@ def names_swapped(a: PreparedRecord, b: PreparedRecord, close: float) -> bool:
     """Whether ``b`` has ``a``'s given and family names the other way round."""
     if not (a.given and a.family and b.given and b.family) or a.given == b.given:
         return False
+    if a.given[0] != b.family[0] and a.family[0] != b.given[0]:
+        return False  # a typo on both first letters as well is too rare to look for
     crossed = name_similarity(a.given, b.family_tokens[0]) + name_similarity(
         a.family_tokens[0], b.given
     )

@@ -17,7 +17,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 PRIOR_PAIRS = 2.0
-"""How many pairs' worth of evidence the starting values count for in every estimate."""
+"""How many pairs' worth of evidence the starting m values count for in the EM."""
+U_PRIOR_PAIRS = 1000.0
+"""How many random pairs' worth the starting u values count for: a level too rare to be seen in
+the sample keeps about its starting u instead of a near-zero one (an enormous weight)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,14 +98,39 @@ def expectation_maximisation(
 
 
 def u_from_counts(
-    counts: Sequence[Counter[int]], start: Sequence[Sequence[float]]
+    counts: Sequence[Counter[int]],
+    start: Sequence[Sequence[float]],
+    exact: Sequence[float | None] = (),
 ) -> tuple[tuple[float, ...], ...]:
-    """u per comparison from level counts over random pairs, with the starting values as prior."""
+    """u per comparison from level counts over random pairs, with the starting values as prior.
+
+    ``exact[k]``, when given, is comparison ``k``'s u at the ``exact`` level computed from value
+    counts (:func:`exact_agreement`); the other levels share the rest as the sample says.
+    """
     estimates = []
     for k, prior in enumerate(start):
-        estimates.append(tuple(_normalise([counts[k][level] + PRIOR_PAIRS * p
-                                           for level, p in enumerate(prior)])))  # fmt: skip
+        u = _normalise([counts[k][level] + U_PRIOR_PAIRS * p for level, p in enumerate(prior)])
+        known = exact[k] if k < len(exact) else None
+        if known is not None:
+            rest = sum(u[1:])
+            u = [known] + [value * (1.0 - known) / rest for value in u[1:]]
+        estimates.append(tuple(u))
     return tuple(estimates)
+
+
+EXACT_AGREEMENT_RECORDS = 50
+"""Fewer records with a value than this say little about its frequencies: the sample decides."""
+
+
+def exact_agreement(values: Sequence[str]) -> float | None:
+    """Chance that two records drawn at random (both with a value) have the same value; None
+    when fewer than :data:`EXACT_AGREEMENT_RECORDS` records have one."""
+    counts = Counter(v for v in values if v)
+    size = sum(counts.values())
+    if size < EXACT_AGREEMENT_RECORDS:
+        return None
+    agreeing = sum(c * (c - 1) for c in counts.values())
+    return min(max(agreeing / (size * (size - 1)), 1.0 / (size * size)), 0.5)
 
 
 def random_pairs(size: int, wanted: int, rng: random.Random) -> list[tuple[int, int]]:

@@ -23,10 +23,11 @@ from careweave.masterdata.identity.blocking import (
     BlockingRule,
     candidate_pairs,
 )
-from careweave.masterdata.identity.clusters import cluster_links
+from careweave.masterdata.identity.clusters import PatientClusters, cluster_links
 from careweave.masterdata.identity.comparisons import BaseComparison, compare, default_comparisons
 from careweave.masterdata.identity.estimation import (
     Estimate,
+    exact_agreement,
     expectation_maximisation,
     random_pairs,
     u_from_counts,
@@ -112,7 +113,10 @@ class PatientMatcher:
         self.rules = tuple(rules)
         self.comparisons = tuple(comparisons or default_comparisons(self.policy))
         names = [c.name for c in self.comparisons]
-        self._guarded = [names.index(n) for n in self.policy.review_only_when_different if n in names]
+        self._guarded = [
+            names.index(n) for n in self.policy.review_only_when_different if n in names
+        ]
+        self._required = [names.index(n) for n in self.policy.link_needs_one_of if n in names]
 
     def prepare(self, records: Iterable[PatientRecord]) -> list[PreparedRecord]:
         """Normalise ``records`` (their position is their index)."""
@@ -186,7 +190,11 @@ class PatientMatcher:
         for i, j in random_pairs(len(records), policy.u_sample_pairs, rng):
             for k, level in enumerate(compare(records[i], records[j], comparisons, close)):
                 counts[k][level] += 1
-        u = u_from_counts(counts, [c.u_start for c in comparisons])
+        exact = [
+            exact_agreement([getattr(r, c.exact_field) for r in records]) if c.exact_field else None
+            for c in comparisons
+        ]
+        u = u_from_counts(counts, [c.u_start for c in comparisons], exact)
         start = Estimate(m=tuple(c.m_start for c in comparisons), u=u, match_rate=0.1)
         estimate = expectation_maximisation(
             training,
@@ -200,7 +208,9 @@ class PatientMatcher:
         expected = estimate.match_rate * sum(training.values())
         prior = min(max(expected / all_pairs, 1e-12), 0.5)
         frequencies = (
-            value_frequencies(records, [c.frequency_field for c in comparisons if c.frequency_field])
+            value_frequencies(
+                records, [c.frequency_field for c in comparisons if c.frequency_field]
+            )
             if policy.term_frequency
             else {}
         )
@@ -215,7 +225,7 @@ class PatientMatcher:
         vectors: dict[tuple[int, int], tuple[int, ...]],
         forced: dict[tuple[int, int], str],
         model: MatchModel,
-    ) -> tuple[list[PairDecision], object]:
+    ) -> tuple[list[PairDecision], PatientClusters]:
         policy = self.policy
         decided: list[PairDecision] = []
         links: list[tuple[float, int, int]] = []
@@ -226,17 +236,31 @@ class PatientMatcher:
             if reason is not None:
                 decided.append(PairDecision(a.id, b.id, 1.0, Decision.LINK, reason, vector, i, j))
                 continue
-            guarded = [self.comparisons[k].name for k in self._guarded
-                       if vector[k] == self.comparisons[k].different]  # fmt: skip
+            guarded = [
+                self.comparisons[k].name
+                for k in self._guarded
+                if self.comparisons[k].disagreeing <= vector[k] <= self.comparisons[k].different
+            ]
             if guarded:
                 conflicts.append((i, j))
+                if len(guarded) >= policy.no_match_when_disagreeing:
+                    continue
+            lacking = bool(self._required) and all(
+                vector[k] >= self.comparisons[k].different for k in self._required
+            )
             score = model.probability(vector, a)
             if score < policy.review_threshold:
                 continue
-            if score >= policy.link_threshold and not guarded:
+            if score >= policy.link_threshold and not guarded and not lacking:
                 links.append((score, i, j))
                 continue
-            why = f"guarded: {', '.join(guarded)}" if guarded else "score"
+            why = (
+                f"guarded: {', '.join(guarded)}"
+                if guarded
+                else f"no agreement on {' or '.join(policy.link_needs_one_of)}"
+                if lacking
+                else "score"
+            )
             decided.append(PairDecision(a.id, b.id, score, Decision.REVIEW, why, vector, i, j))
         clusters, refused = cluster_links(len(records), sorted(forced), links, conflicts)
         refused_set = set(refused)

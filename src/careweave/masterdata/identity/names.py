@@ -37,6 +37,7 @@ def name_tokens(text: str) -> tuple[str, ...]:
     return tokens
 
 
+@lru_cache(maxsize=1 << 16)
 def soundex(word: str) -> str:
     """American Soundex (letter and three digits) of a folded word; ``""`` for no letters.
 

@@ -120,3 +120,22 @@ def name_groups(given: str) -> frozenset[str]:
 def are_variants(a: str, b: str) -> bool:
     """Whether two folded given names are forms of one name (``BILL``, ``WILL``, ``WILLIAM``)."""
     return a == b or not name_groups(a).isdisjoint(name_groups(b))
+
+
+def _forms() -> dict[str, frozenset[str]]:
+    members: dict[str, set[str]] = {}
+    for name, formals in NICKNAME_GROUPS.items():
+        for formal in formals:
+            members.setdefault(formal, set()).add(name)
+    return {
+        name: frozenset(n for formal in formals for n in members[formal])
+        for name, formals in NICKNAME_GROUPS.items()
+    }
+
+
+_FORMS = _forms()
+
+
+def name_forms(given: str) -> frozenset[str]:
+    """Every form of every name ``given`` is a form of (``BILL``: WILLIAM, WILL, BILLY ...)."""
+    return _FORMS.get(given, frozenset({given}))

@@ -29,6 +29,14 @@ class MatchPolicy:
     Twins agree on everything but the given name (and the SSN); a father and his junior on
     everything but the birth date: the evidence of shared households outweighs one disagreement
     in a weights-only model, so a person decides those."""
+    no_match_when_disagreeing: int = 2
+    """A pair on which this many of the guarded comparisons disagree is no match, not even a
+    review: siblings share a family name, a home and a phone, and differ in given name and birth
+    date, which a duplicate registration almost never does both."""
+    link_needs_one_of: tuple[str, ...] = ("birth_date", "ssn")
+    """A pair is linked automatically only if one of these comparisons agrees, at least partly:
+    without a birth date or an SSN, a father and his junior at one address have the same name,
+    home and phone."""
     close_name_similarity: float = 0.92
     """Jaro-Winkler similarity at or above which two names are ``close`` (typo level)."""
     similar_name_similarity: float = 0.82
@@ -59,13 +67,15 @@ class MatchPolicy:
                 f"thresholds must satisfy 0 < review ({self.review_threshold}) "
                 f"<= link ({self.link_threshold}) <= 1"
             )
-        unknown = set(self.review_only_when_different) - {
-            "given_name", "family_name", "birth_date", "sex", "address", "phone", "ssn"
+        unknown = {*self.review_only_when_different, *self.link_needs_one_of} - {
+            "given_name", "family_name", "birth_date", "sex", "contact", "address", "phone", "ssn"
         }  # fmt: skip
         if unknown:
-            raise ConfigError(f"review_only_when_different names no comparison: {sorted(unknown)}")
+            raise ConfigError(f"no comparison is named {', '.join(sorted(unknown))}")
         for name in ("close_name_similarity", "similar_name_similarity", "address_similarity"):
             if not 0.0 < getattr(self, name) <= 1.0:
                 raise ConfigError(f"{name} must be in (0, 1]")
+        if self.no_match_when_disagreeing < 1:
+            raise ConfigError("no_match_when_disagreeing must be at least 1")
         if self.max_block_size < 2 or self.u_sample_pairs < 1 or self.em_iterations < 1:
             raise ConfigError("max_block_size >= 2, u_sample_pairs >= 1, em_iterations >= 1")

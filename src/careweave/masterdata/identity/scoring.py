@@ -29,41 +29,50 @@ class LevelWeight:
     """Bits of evidence: positive for a match, negative against, zero when missing."""
 
 
-@dataclass(frozen=True)
 class MatchModel:
-    """Estimated parameters ready to score pairs."""
+    """Estimated parameters ready to score pairs.
 
-    comparisons: tuple[BaseComparison, ...]
-    m: tuple[tuple[float, ...], ...]
-    u: tuple[tuple[float, ...], ...]
-    prior: float
-    """Probability that two records picked at random are the same patient."""
-    frequencies: Mapping[str, Mapping[str, float]]
-    """Share of the records with each value, per term-frequency field (``given``, ``family``)."""
+    ``m`` and ``u`` per comparison and level (``missing`` left out); ``prior`` is the
+    probability that two records picked at random are the same patient; ``frequencies`` the
+    share of records holding each value, per term-frequency field (``given``, ``family``).
+    """
 
-    def __post_init__(self) -> None:
-        tables = tuple(
-            tuple(math.log2(m / u) for m, u in zip(ms, us, strict=True)) + (0.0,)
-            for ms, us in zip(self.m, self.u, strict=True)
+    def __init__(
+        self,
+        comparisons: tuple[BaseComparison, ...],
+        m: tuple[tuple[float, ...], ...],
+        u: tuple[tuple[float, ...], ...],
+        prior: float,
+        frequencies: Mapping[str, Mapping[str, float]],
+    ) -> None:
+        self.comparisons = comparisons
+        self.m = m
+        self.u = u
+        self.prior = prior
+        self.frequencies = frequencies
+        self._weights = tuple(
+            (*(math.log2(mk / uk) for mk, uk in zip(ms, us, strict=True)), 0.0)
+            for ms, us in zip(m, u, strict=True)
         )
-        object.__setattr__(self, "_weights", tables)
-        object.__setattr__(self, "_prior_weight", math.log2(self.prior / (1.0 - self.prior)))
+        self._prior_weight = math.log2(prior / (1.0 - prior))
 
     def level_weight(self, k: int, level: int, a: PreparedRecord) -> float:
         """Weight of comparison ``k`` at ``level`` for a pair whose first record is ``a``."""
-        comparison = self.comparisons[k]
-        field = comparison.frequency_field
+        field = self.comparisons[k].frequency_field
         if level == 0 and field is not None and field in self.frequencies:
-            share = self.frequencies[field].get(getattr(a, field), 0.0)
+            # The name's share in any name field: a swapped pair agrees on a family name
+            # compared as a given name, and must not earn a rare given name's weight.
+            value = getattr(a, field)
+            share: float = max(table.get(value, 0.0) for table in self.frequencies.values())
             if share > 0.0:
                 return math.log2(self.m[k][0] / share)
-        weights: tuple[tuple[float, ...], ...] = self._weights  # type: ignore[attr-defined]
-        return weights[k][level]
+        return self._weights[k][level]
 
     def total_weight(self, vector: Sequence[int], a: PreparedRecord) -> float:
         """The prior's log2 odds plus every comparison's weight."""
-        prior: float = self._prior_weight  # type: ignore[attr-defined]
-        return prior + sum(self.level_weight(k, level, a) for k, level in enumerate(vector))
+        return self._prior_weight + sum(
+            self.level_weight(k, level, a) for k, level in enumerate(vector)
+        )
 
     def probability(self, vector: Sequence[int], a: PreparedRecord) -> float:
         """The match probability of a pair with comparison ``vector``."""
@@ -72,7 +81,7 @@ class MatchModel:
             return 1.0
         if weight < -60:
             return 0.0
-        return 1.0 / (1.0 + 2.0 ** (-weight))
+        return 1.0 / (1.0 + math.exp2(-weight))
 
     def explain(self, vector: Sequence[int], a: PreparedRecord) -> tuple[LevelWeight, ...]:
         """Each comparison's level and weight, for the person reviewing the pair."""
@@ -83,7 +92,7 @@ class MatchModel:
 
     def describe(self) -> dict[str, dict[str, dict[str, float]]]:
         """m, u and weight per comparison and level, for documentation and tuning."""
-        weights: tuple[tuple[float, ...], ...] = self._weights  # type: ignore[attr-defined]
+        weights = self._weights
         return {
             c.name: {
                 label: {"m": self.m[k][i], "u": self.u[k][i], "weight": weights[k][i]}

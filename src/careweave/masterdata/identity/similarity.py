@@ -75,3 +75,28 @@ def name_similarity(a: str, b: str) -> float:
     if a == b:
         return 1.0
     return cached_jaro_winkler(a, b) if a < b else cached_jaro_winkler(b, a)
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """Whether one insertion, deletion, substitution or swap of neighbours turns ``a`` into ``b``
+    (Damerau-Levenshtein distance 1): the typo Jaro-Winkler under-rates in short names (AMY, AHY)."""
+    if a == b:
+        return False
+    len_a, len_b = len(a), len(b)
+    if abs(len_a - len_b) > 1:
+        return False
+    if len_a > len_b:
+        a, b, len_a, len_b = b, a, len_b, len_a
+    start = 0
+    while start < len_a and a[start] == b[start]:
+        start += 1
+    if len_a == len_b:
+        if a[start + 1 :] == b[start + 1 :]:
+            return True
+        return (
+            start + 1 < len_a
+            and a[start] == b[start + 1]
+            and a[start + 1] == b[start]
+            and a[start + 2 :] == b[start + 2 :]
+        )
+    return a[start:] == b[start + 1 :]

@@ -7,6 +7,7 @@ from careweave.sandbox.clearinghouse.api import (
     LineDecision,
     OutboundFile,
     PriorAuthorization,
+    ReceivedFile,
     SubmissionReceipt,
 )
 from careweave.sandbox.clearinghouse.app import ClearinghouseSimulator
@@ -33,6 +34,7 @@ __all__ = [
     "OutboundFile",
     "PayerRules",
     "PriorAuthorization",
+    "ReceivedFile",
     "SubmissionReceipt",
     "SubmittedClaim",
     "SubmittedLine",

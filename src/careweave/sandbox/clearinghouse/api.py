@@ -8,6 +8,9 @@ Files in:
   ``X-Filename`` header: answers ``SubmissionReceipt`` (201) once the 999 and 277CA are written.
   A file re-sent with an ``Idempotency-Key`` already answered gets the first receipt back.
   A file that is not X12 at all is answered with a 999/TA1 rejection, never a 5xx.
+- ``GET /837``: ``list[ReceivedFile]``, every file taken in (HTTP or drop directory), each once;
+  ``GET /837/{name}``: its raw content, as it arrived (what the reconciliation reads billed
+  amounts from).
 
 Files out, written to ``ClearinghouseConfig.outbound`` and readable over HTTP:
 
@@ -45,6 +48,20 @@ class OutboundFile(msgspec.Struct, frozen=True, kw_only=True):
     """The business date it was released (the 835 payment date)."""
     submission_id: str
     """The submission (inbound file) it answers."""
+    size: int
+
+
+class ReceivedFile(msgspec.Struct, frozen=True, kw_only=True):
+    """An inbound file the clearinghouse took in, kept as it arrived."""
+
+    name: str
+    """``{submission_id}.837``: unique, whatever the sender called it."""
+    submission_id: str
+    sequence: int
+    """Order of arrival, from 1."""
+    received: dt.date
+    filename: str
+    """The sender's name for it (X-Filename or the dropped file's name), if any."""
     size: int
 
 

@@ -17,6 +17,7 @@ from careweave.sandbox.clearinghouse.api import (
     FileKind,
     OutboundFile,
     PriorAuthorization,
+    ReceivedFile,
     SubmissionReceipt,
 )
 from careweave.sandbox.clearinghouse.service import Clearinghouse
@@ -68,6 +69,17 @@ class ClearinghouseSimulator:
             key = request.headers.get("idempotency-key", "")
             return await asyncio.to_thread(house.submit, body, name, key)
 
+        @get("/837")
+        async def list_837() -> list[ReceivedFile]:
+            return house.received()
+
+        @get("/837/{name:str}")
+        async def get_837(name: FromPath[str]) -> Response[bytes]:
+            raw = house.read_received(name)
+            if raw is None:
+                raise NotFoundException(f"no inbound file named {name!r}")
+            return Response(raw, media_type=X12_MEDIA_TYPE)
+
         @get("/999")
         async def list_999(since: FromQuery[int] = 0) -> list[OutboundFile]:
             return listing("999", since)
@@ -103,8 +115,8 @@ class ClearinghouseSimulator:
 
         return Litestar(
             route_handlers=[
-                submit_837, list_999, list_277, list_835, get_999, get_277, get_835, authorize,
-                adjudicated,
+                submit_837, list_837, get_837, list_999, list_277, list_835, get_999, get_277,
+                get_835, authorize, adjudicated,
             ],
             lifespan=[self._polling],
             debug=False,

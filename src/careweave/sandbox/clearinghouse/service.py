@@ -24,6 +24,7 @@ from careweave.sandbox.clearinghouse.api import (
     FileKind,
     OutboundFile,
     PriorAuthorization,
+    ReceivedFile,
     SubmissionReceipt,
 )
 from careweave.sandbox.clearinghouse.edits import front_end_edits, submitter_of
@@ -99,6 +100,7 @@ class Clearinghouse:
         self._released: dict[tuple[str, str], tuple[OutboundFile, str]] = {}
         self._pending: list[_Pending] = []
         self._claims: list[AdjudicatedClaim] = []
+        self._received: dict[str, tuple[ReceivedFile, bytes]] = {}
         self._submissions = 0
         self._by_key: dict[str, SubmissionReceipt] = {}
         config.inbound.mkdir(parents=True, exist_ok=True)
@@ -112,12 +114,21 @@ class Clearinghouse:
         """Answer one inbound 837 file: 999 always, 277CA and (pending) 835s for its claims.
 
         A file sent again under an ``idempotency_key`` already answered (a sender retrying after a
-        lost answer) gets the first receipt back and is not adjudicated twice.
+        lost answer) gets the first receipt back and is not adjudicated twice. The file is kept as
+        it arrived (:meth:`received`, :meth:`read_received`).
         """
         with self._lock:
             if idempotency_key and idempotency_key in self._by_key:
                 return self._by_key[idempotency_key]
             receipt = self._answer(data)
+            raw = data.encode("latin-1", errors="replace") if isinstance(data, str) else data
+            name = f"{receipt.submission_id}.837"
+            record = ReceivedFile(
+                name=name, submission_id=receipt.submission_id,
+                sequence=len(self._received) + 1, received=self._clock().date(),
+                filename=filename, size=len(raw),
+            )  # fmt: skip
+            self._received[name] = (record, bytes(raw))
             if idempotency_key:
                 self._by_key[idempotency_key] = receipt
             return receipt
@@ -254,6 +265,17 @@ class Clearinghouse:
         self.release_due()
         with self._lock:
             found = self._released.get((kind, name))
+            return found[1] if found else None
+
+    def received(self) -> list[ReceivedFile]:
+        """Every inbound file taken in, in arrival order."""
+        with self._lock:
+            return [record for record, _ in self._received.values()]
+
+    def read_received(self, name: str) -> bytes | None:
+        """The raw content of an inbound file, as it arrived, or None."""
+        with self._lock:
+            found = self._received.get(name)
             return found[1] if found else None
 
     def pending(self) -> int:

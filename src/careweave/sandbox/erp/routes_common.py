@@ -7,6 +7,7 @@ from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 
+from careweave.sandbox.erp.ledger import TrialBalanceRow
 from careweave.sandbox.erp.records import (
     CostCenterRecord,
     InventoryTransactionRecord,
@@ -130,10 +131,27 @@ class PurchaseOrderController(Controller):
         return erp.create_purchase_order(data)
 
 
+class TrialBalanceController(Controller):
+    """The general ledger's trial balance, computed from the journals the ERP accepted."""
+
+    path = "/trial-balance"
+
+    @get("/")
+    async def trial_balance(
+        self,
+        erp: NamedDependency[ErpState],
+        period: FromQuery[str | None] = None,
+        entity: FromQuery[str | None] = None,
+    ) -> list[TrialBalanceRow]:
+        """Debits, credits and balance per entity, account and period (``period=YYYY-MM``)."""
+        return erp.trial_balance(period=period, entity=entity)
+
+
 COMMON_CONTROLLERS = (
     LocationController,
     CostCenterController,
     InventoryController,
     RequisitionController,
     PurchaseOrderController,
+    TrialBalanceController,
 )

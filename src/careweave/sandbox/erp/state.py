@@ -15,6 +15,7 @@ from decimal import Decimal
 import msgspec
 
 from careweave.exceptions import ValidationError
+from careweave.sandbox.erp.ledger import TrialBalanceRow, trial_balance
 from careweave.sandbox.erp.records import (
     CostCenterRecord,
     InventoryTransactionRecord,
@@ -222,6 +223,12 @@ class ErpState:
         """Every posted journal, oldest first."""
         with self._lock:
             return list(self._journals)
+
+    def trial_balance(
+        self, *, period: str | None = None, entity: str | None = None
+    ) -> list[TrialBalanceRow]:
+        """Debits, credits and balance per entity, account and period, from the posted journals."""
+        return trial_balance(self.journals(), period=period, entity=entity)
 
     def counts(self) -> dict[str, int]:
         """How many records of each kind the ERP holds."""

@@ -32,9 +32,9 @@ class DuplicateSet:
     def twin_pairs(self) -> list[tuple[str, str]]:
         """Every pair of records of two different twins (which must never be linked)."""
         by_person: dict[str, list[str]] = {}
-        for record_id, person in self.truth.items():
-            by_person.setdefault(person, []).append(record_id)
-        pairs = []
+        for record_id, person_id in self.truth.items():
+            by_person.setdefault(person_id, []).append(record_id)
+        pairs: list[tuple[str, str]] = []
         for person in self.people:
             if person.twin_of and person.person_id < person.twin_of:
                 for a in by_person.get(person.person_id, ()):
@@ -42,11 +42,13 @@ class DuplicateSet:
         return pairs
 
 
-def generate_duplicate_set(people: int, seed: int, *, today: dt.date = SCENARIO_DAY) -> DuplicateSet:
+def generate_duplicate_set(
+    people: int, seed: int, *, today: dt.date = SCENARIO_DAY
+) -> DuplicateSet:
     """About ``people`` persons and their registrations (about 1.3 per person), from ``seed``."""
     rng = random.Random(seed)
     persons, towns = build_people(people, rng, seed, today)
-    registrar = Registrar(rng, towns)
+    registrar = Registrar(rng, towns, today)
     rows: list[dict[str, str]] = []
     truth: dict[str, str] = {}
     for person in persons:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from faker import Faker
 from faker.providers.person.en_US import Provider as NameTables
 
+from careweave.masterdata.identity.names import fold, soundex
 from careweave.masterdata.identity.nicknames import are_variants
 
 _EXTRA_FAMILY = ("GARCÍA", "RODRÍGUEZ", "HERNÁNDEZ", "LÓPEZ", "GONZÁLEZ", "PÉREZ", "SÁNCHEZ",
@@ -196,21 +197,35 @@ class _People:
 
     def _children(self, father: Person, family: str, home: Home, count: int) -> None:
         rng, today = self.rng, self.today
+        names: list[str] = []
         for n in range(count):
             birth = _birth(rng, today, 0, 17)
             if n == 0 and father.sex == "M" and rng.random() < 0.06:
                 self.add(family=family, home=home, birth_date=birth, sex="M", given=father.given,
                          middle=father.middle, suffix="JR")  # fmt: skip
+                names.append(father.given)
                 continue
-            child = self.add(family=family, home=home, birth_date=birth)
+            sex = rng.choice("FM")
+            child = self.add(family=family, home=home, birth_date=birth, sex=sex,
+                             given=self._sibling_name(sex, names))  # fmt: skip
+            names.append(child.given)
             if rng.random() < 0.08:  # twins over-represented: they are the test
-                self._twin(child)
+                names.append(self._twin(child, names))
 
-    def _twin(self, child: Person) -> None:
-        sex = self.rng.choice("FM")
+    def _sibling_name(self, sex: str, siblings: list[str]) -> str:
+        """A given name unlike the siblings': parents give two children two names, not two
+        spellings of one (BRIAN, BRYAN), nor two forms of one (WILLIAM, BILL)."""
         given = self.names.given(sex)
-        while are_variants(given, child.given) or given[:3] == child.given[:3]:
+        while any(
+            are_variants(given, other) or soundex(fold(given)) == soundex(fold(other))
+            for other in siblings
+        ):
             given = self.names.given(sex)
+        return given
+
+    def _twin(self, child: Person, siblings: list[str]) -> str:
+        sex = self.rng.choice("FM")
+        given = self._sibling_name(sex, siblings)
         ssn = child.ssn
         if self.rng.random() < 0.5:
             serial = int(ssn[5:]) % 9999 + 1
@@ -220,6 +235,7 @@ class _People:
         twin = self.add(family=child.family, home=child.home, birth_date=child.birth_date,
                         sex=sex, given=given, ssn=ssn, twin_of=child.person_id)  # fmt: skip
         self.people[-2] = dataclasses.replace(child, twin_of=twin.person_id)
+        return given
 
     def namesakes(self, count: int) -> None:
         for n in range(count):

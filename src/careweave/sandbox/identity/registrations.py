@@ -8,6 +8,7 @@ one (a new visit, another system, another desk) carries the errors the field see
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import unicodedata
 from dataclasses import dataclass
@@ -81,9 +82,10 @@ _ABBREVIATIONS = {"STREET": "ST", "AVENUE": "AVE", "ROAD": "RD", "DRIVE": "DR", 
 class Registrar:
     """Writes registrations of people, each with a unique id per system."""
 
-    def __init__(self, rng: random.Random, towns: tuple[Town, ...]) -> None:
+    def __init__(self, rng: random.Random, towns: tuple[Town, ...], today: dt.date) -> None:
         self.rng = rng
         self.towns = towns
+        self.today = today
         self._used: set[str] = set()
 
     def register(self, person: Person, system: SourceSystem, *, first: bool) -> dict[str, str]:
@@ -104,9 +106,9 @@ class Registrar:
             given = given.replace(first_given, nickname(rng, first_given) or first_given, 1)
         if happens("given_typo"):
             given = typo(rng, given)
-        if " " in family.replace(" JR", "") or "-" in family:
-            if happens("compound_name_shortened"):
-                family = family.replace("-", " ").split(" ")[rng.choice((0, 0, -1))]
+        compound = " " in family.replace(" JR", "") or "-" in family
+        if compound and happens("compound_name_shortened"):
+            family = family.replace("-", " ").split(" ")[rng.choice((0, 0, -1))]
         if person.sex == "F" and happens("married_name") and not person.twin_of:
             family = rng.choice(("SMITH", "JOHNSON", "MILLER", "ANDERSON", "MARTIN", "KOWALSKI"))
         if happens("family_typo"):
@@ -116,11 +118,11 @@ class Registrar:
 
         digits = person.birth_date.strftime("%Y%m%d")
         if happens("day_month_swapped"):
-            digits = swap_day_month(person.birth_date) or digits
+            digits = swap_day_month(person.birth_date, self.today) or digits
         elif happens("date_digits_transposed"):
-            digits = transpose_digits(rng, digits) or digits
+            digits = transpose_digits(rng, digits, self.today) or digits
         elif happens("date_digit_mistyped"):
-            digits = mistype_digit(rng, digits) or digits
+            digits = mistype_digit(rng, digits, self.today) or digits
         birth = digits if system.compact_date else f"{digits[:4]}-{digits[4:6]}-{digits[6:]}"
         if happens("birth_date_missing"):
             birth = ""
@@ -162,6 +164,9 @@ class Registrar:
                 ssn = "999999999"
             else:
                 birth = "1900-01-01" if not system.compact_date else "19000101"
+        style = system.phone_style
+        if rng.random() < 0.2:
+            style = rng.choice(("paren", "dash", "digits", "plus"))
         return {
             "id": self._record_id(system),
             "given": self._name(given, system),
@@ -171,8 +176,7 @@ class Registrar:
             "address": self._address(address, system),
             "city": self._name(city, system),
             "postcode": postcode,
-            "phone": _phone(phone, system.phone_style if rng.random() < 0.8 else
-                            rng.choice(("paren", "dash", "digits", "plus"))),  # fmt: skip
+            "phone": _phone(phone, style),
             "ssn": _ssn(ssn, system.ssn_style),
         }
 

@@ -63,38 +63,41 @@ def nickname(rng: random.Random, given: str) -> str | None:
     return rng.choice(forms) if forms else None
 
 
-def swap_day_month(day: dt.date) -> str | None:
+def swap_day_month(day: dt.date, latest: dt.date) -> str | None:
     """The date with day and month exchanged, as eight digits, when that is a date too."""
     if day.day > 12 or day.day == day.month:
         return None
-    return f"{day.year:04d}{day.day:02d}{day.month:02d}"
+    swapped = f"{day.year:04d}{day.day:02d}{day.month:02d}"
+    return swapped if _valid(swapped, latest) else None
 
 
-def transpose_digits(rng: random.Random, digits: str) -> str | None:
-    """Two adjacent different digits swapped, when the result is a calendar date."""
+def transpose_digits(rng: random.Random, digits: str, latest: dt.date) -> str | None:
+    """Two adjacent different digits swapped, when the result is a date no later than
+    ``latest`` (a registration system refuses a birth date in the future)."""
     spots = [i for i in range(len(digits) - 1) if digits[i] != digits[i + 1]]
     rng.shuffle(spots)
     for i in spots:
         candidate = digits[:i] + digits[i + 1] + digits[i] + digits[i + 2 :]
-        if _valid(candidate):
+        if _valid(candidate, latest):
             return candidate
     return None
 
 
-def mistype_digit(rng: random.Random, digits: str) -> str | None:
-    """One digit replaced by a neighbour on the number row, when the result is a calendar date."""
+def mistype_digit(rng: random.Random, digits: str, latest: dt.date) -> str | None:
+    """One digit replaced by a neighbour on the number row, when the result is a date no later
+    than ``latest``."""
     for _ in range(10):
         i = rng.randrange(2, len(digits))
         new = str((int(digits[i]) + rng.choice((-1, 1))) % 10)
         candidate = digits[:i] + new + digits[i + 1 :]
-        if _valid(candidate):
+        if _valid(candidate, latest):
             return candidate
     return None
 
 
-def _valid(digits: str) -> bool:
+def _valid(digits: str, latest: dt.date) -> bool:
     try:
-        dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+        day = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
     except ValueError:
         return False
-    return 1900 < int(digits[:4]) <= 2100
+    return dt.date(1900, 1, 2) <= day <= latest

@@ -2,6 +2,7 @@
 
 from careweave.sandbox.rcm.api import (
     AccountLine,
+    AdjustmentAmount,
     BatchResult,
     BilledAccount,
     BilledNotice,
@@ -12,6 +13,10 @@ from careweave.sandbox.rcm.api import (
     EncounterUpdate,
     LineResult,
     PatientDemographics,
+    PostingResult,
+    Receivable,
+    RemittanceBatch,
+    RemittancePosting,
 )
 from careweave.sandbox.rcm.app import RcmSimulator
 from careweave.sandbox.rcm.claims import claim_for
@@ -20,6 +25,7 @@ from careweave.sandbox.serving import SimulatorServer
 
 __all__ = [
     "AccountLine",
+    "AdjustmentAmount",
     "BatchResult",
     "BilledAccount",
     "BilledNotice",
@@ -30,8 +36,12 @@ __all__ = [
     "EncounterUpdate",
     "LineResult",
     "PatientDemographics",
+    "PostingResult",
     "RcmSimulator",
     "RcmState",
+    "Receivable",
+    "RemittanceBatch",
+    "RemittancePosting",
     "SimulatorServer",
     "account_id_for",
     "claim_for",

@@ -14,7 +14,14 @@ Endpoints (JSON, Decimal amounts as strings, dates ISO 8601):
   discharged or final, then ``ready`` (has coverage and a net charge), then ``billed``.
 - ``GET /api/claims/ready``: ``list[BilledAccount]`` in state ``ready``, ordered by encounter.
 - ``POST /api/claims/billed`` with a ``BilledNotice``: marks accounts billed under a claim id
-  (idempotent; a charge that arrives for a billed account is rejected as late).
+  (idempotent; a charge that arrives for a billed account is rejected as late). The account's
+  total at that moment is what the claim billed.
+- ``POST /api/remittances`` with a ``RemittanceBatch`` (the payer's outcome per claim, as an
+  electronic remittance delivers it): answers one ``PostingResult`` per posting, ``applied``,
+  ``duplicate`` (the same payer, trace and claim posted before) or ``unapplied`` (no billed
+  claim of that id: the money is kept aside, as unapplied cash).
+- ``GET /api/receivables``: ``list[Receivable]``, the accounts receivable per billed claim:
+  billed, payments, adjustments by group code, insurance and patient balances.
 
 ``careweave.sandbox.rcm.claims.claim_for`` turns a ready account into an X12 ``Claim``.
 """
@@ -188,3 +195,61 @@ class BilledNotice(msgspec.Struct, frozen=True, kw_only=True):
 
     account_id: str
     claim_id: str
+
+
+class AdjustmentAmount(msgspec.Struct, frozen=True, kw_only=True):
+    """One adjustment of a remittance: group code (CO, PR, OA, PI), reason code, amount."""
+
+    group: str
+    reason: str
+    amount: Decimal
+
+
+class RemittancePosting(msgspec.Struct, frozen=True, kw_only=True):
+    """What a payer did with one claim on one check."""
+
+    claim_id: str
+    payer_id: str
+    trace_number: str
+    paid_on: dt.date
+    charge: Decimal
+    """What the payer saw billed."""
+    paid: Decimal
+    adjustments: list[AdjustmentAmount]
+
+
+class RemittanceBatch(msgspec.Struct, frozen=True, kw_only=True):
+    """Remittance postings delivered together (a check, a file)."""
+
+    postings: list[RemittancePosting]
+
+
+PostingStatus = Literal["applied", "duplicate", "unapplied"]
+
+
+class PostingResult(msgspec.Struct, frozen=True, kw_only=True):
+    """The verdict on one posting."""
+
+    claim_id: str
+    trace_number: str
+    status: PostingStatus
+
+
+class Receivable(msgspec.Struct, frozen=True, kw_only=True):
+    """The receivable of one billed claim (or, with no account, of unapplied postings).
+
+    ``insurance_balance`` = billed - payments - every adjustment (zero once the payer settled the
+    claim); ``patient_balance`` = the patient-responsibility (PR) adjustments.
+    """
+
+    account_id: str
+    encounter_id: str
+    claim_id: str
+    entity: str
+    billed: Decimal
+    payments: Decimal
+    adjustments: dict[str, Decimal]
+    """Adjustments by group code."""
+    insurance_balance: Decimal
+    patient_balance: Decimal
+    postings: list[RemittancePosting]

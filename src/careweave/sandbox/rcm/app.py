@@ -15,6 +15,9 @@ from careweave.sandbox.rcm.api import (
     ChargeBatch,
     ChargeRecord,
     EncounterUpdate,
+    PostingResult,
+    Receivable,
+    RemittanceBatch,
 )
 from careweave.sandbox.rcm.state import RcmState
 
@@ -72,6 +75,14 @@ class RcmSimulator:
                 raise NotFoundException(f"unknown account {data.account_id}")
             return account
 
+        @post("/api/remittances", status_code=200)
+        async def post_remittances(data: JSONBody[RemittanceBatch]) -> list[PostingResult]:
+            return state.post_remittances(data)
+
+        @get("/api/receivables")
+        async def receivables() -> list[Receivable]:
+            return state.receivables()
+
         @get("/health")
         async def health() -> Response[dict[str, str]]:
             return Response({"status": "ok"})
@@ -79,7 +90,7 @@ class RcmSimulator:
         return Litestar(
             route_handlers=[
                 post_batch, put_encounter, list_charges, list_accounts, get_account,
-                ready_claims, claims_billed, health,
+                ready_claims, claims_billed, post_remittances, receivables, health,
             ],
             debug=False,
             logging_config=None,  # the process's logging is careweave's, not Litestar's

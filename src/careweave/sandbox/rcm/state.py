@@ -22,6 +22,11 @@ from careweave.sandbox.rcm.api import (
     Coverage,
     EncounterUpdate,
     LineResult,
+    PostingResult,
+    PostingStatus,
+    Receivable,
+    RemittanceBatch,
+    RemittancePosting,
 )
 
 SELF_PAY_IDS = frozenset({"SELF", "SP", ""})
@@ -49,6 +54,10 @@ class RcmState:
         self._by_encounter: dict[str, list[str]] = {}
         self._encounters: dict[str, EncounterUpdate] = {}
         self._billed: dict[str, str] = {}
+        self._billed_totals: dict[str, Decimal] = {}
+        self._claims: dict[str, str] = {}
+        self._postings: dict[str, list[RemittancePosting]] = {}
+        self._posting_keys: set[str] = set()
         self.lines_applied = 0
         """How many lines were applied (a replayed batch or duplicate line does not count)."""
 
@@ -121,8 +130,69 @@ class RcmState:
             encounter_id = notice.account_id.removeprefix("ACCT-")
             if encounter_id not in self._encounters and encounter_id not in self._by_encounter:
                 return None
-            self._billed.setdefault(notice.account_id, notice.claim_id)
+            if notice.account_id not in self._billed:
+                self._billed[notice.account_id] = notice.claim_id
+                self._claims.setdefault(notice.claim_id, notice.account_id)
+                self._billed_totals[notice.account_id] = self._account(encounter_id).total
             return self._account(encounter_id)
+
+    def post_remittances(self, batch: RemittanceBatch) -> list[PostingResult]:
+        """Apply each posting once, by payer + trace + claim (+ occurrence within the batch)."""
+        results: list[PostingResult] = []
+        seen: dict[tuple[str, str, str], int] = {}
+        with self._lock:
+            for posting in batch.postings:
+                ident = (posting.payer_id, posting.trace_number, posting.claim_id)
+                seen[ident] = seen.get(ident, 0) + 1
+                key = "|".join((*ident, str(seen[ident])))
+                status: PostingStatus
+                if key in self._posting_keys:
+                    status = "duplicate"
+                else:
+                    self._posting_keys.add(key)
+                    self._postings.setdefault(posting.claim_id, []).append(posting)
+                    status = "applied" if posting.claim_id in self._claims else "unapplied"
+                results.append(
+                    PostingResult(
+                        claim_id=posting.claim_id,
+                        trace_number=posting.trace_number,
+                        status=status,
+                    )
+                )
+        return results
+
+    def receivables(self) -> list[Receivable]:
+        """The receivable of every billed claim, then of postings no billed claim takes."""
+        with self._lock:
+            found = [
+                self._receivable(claim_id, account_id)
+                for claim_id, account_id in sorted(self._claims.items())
+            ]
+            found += [
+                self._receivable(claim_id, "")
+                for claim_id in sorted(self._postings)
+                if claim_id not in self._claims
+            ]
+            return found
+
+    def _receivable(self, claim_id: str, account_id: str) -> Receivable:
+        postings = list(self._postings.get(claim_id, []))
+        encounter_id = account_id.removeprefix("ACCT-")
+        encounter = self._encounters.get(encounter_id)
+        billed = self._billed_totals.get(account_id, Decimal(0))
+        payments = sum((p.paid for p in postings), Decimal(0))
+        by_group: dict[str, Decimal] = {}
+        for posting in postings:
+            for adjustment in posting.adjustments:
+                group = adjustment.group
+                by_group[group] = by_group.get(group, Decimal(0)) + adjustment.amount
+        return Receivable(
+            account_id=account_id, encounter_id=encounter_id if account_id else "",
+            claim_id=claim_id, entity=encounter.entity if encounter else "", billed=billed,
+            payments=payments, adjustments=by_group,
+            insurance_balance=billed - payments - sum(by_group.values(), Decimal(0)),
+            patient_balance=by_group.get("PR", Decimal(0)), postings=postings,
+        )  # fmt: skip
 
     def charges(self, encounter_id: str | None = None) -> list[ChargeRecord]:
         """Every charge record (of one encounter when given), in acceptance order."""
