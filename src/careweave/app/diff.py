@@ -2,8 +2,9 @@
 
 Each stored message, oldest first, goes again through the channel the new settings build (its
 user steps, mapping, router and flows) without delivering or writing anything. Flows run against a
-what-if business state: the committed rows read from the store into memory, changed by each
-message as its commit would change them (only when it ends without error), thrown away at the end.
+what-if business state rebuilt in memory from an empty start by re-running the stored history in
+commit order under the new settings, each message changing it as its commit would (only when it
+ends without error); it is thrown away at the end.
 Each message runs with the flows' clock at the time it was received, as it first ran. The effects
 it yields are compared, by destination and idempotency key, with those stored for it: *added*,
 *removed*, or *changed* (another payload, content type or ordering key).
@@ -95,6 +96,9 @@ class DiffReport(msgspec.Struct, frozen=True, kw_only=True):
     messages: list[MessageDiff]
     """The messages with a change (state or effects), oldest first."""
     skipped: list[SkippedMessage]
+    approximate: bool = False
+    """True when an earlier message's content was pruned, so the what-if business state started
+    from the committed state instead of being rebuilt from the stored history."""
 
     @property
     def has_changes(self) -> bool:
@@ -157,16 +161,39 @@ async def diff_stored(
     limit: int = 1000,
 ) -> DiffReport:
     """Re-run the ``limit`` oldest stored messages (of ``channel``, received at or after
-    ``since``) through ``channels`` and compare their effects with the stored ones."""
-    listed = await store.list_messages(
-        MessageQuery(channel=channel, since=since, limit=_EVERY_MESSAGE)
+    ``since``) through ``channels`` and compare their effects with the stored ones.
+
+    Business state is rebuilt in memory from an empty start by re-running every earlier stored
+    message (of every channel, in commit order) through the new settings too, so each compared
+    message sees the state the new settings would have left before it, as it did when it first
+    ran: identical settings give no change. Only when an earlier message's content was pruned does
+    the what-if start from the committed state instead (``approximate`` in the report).
+    """
+    listed = sorted(
+        await store.list_messages(MessageQuery(limit=_EVERY_MESSAGE)), key=lambda m: m.id
     )
-    state: InMemoryState | None = None
+    wanted = [m for m in listed if _in_window(m, channel, since)][:limit]
+    last = wanted[-1].id if wanted else 0
+    wanted_ids = {m.id for m in wanted}
+    state = InMemoryState()
+    approximate = False
     changes: list[MessageDiff] = []
     skipped: list[SkippedMessage] = []
     compared = 0
-    for info in sorted(listed, key=lambda m: m.id)[:limit]:
+    for info in listed:
+        if info.id > last:
+            break
         pipeline = channels.get(info.channel)
+        if info.id not in wanted_ids:
+            # History before (or beside) the window only rebuilds the what-if state.
+            if pipeline is not None and pipeline.stateful and not approximate:
+                earlier = await store.get_message(info.id)
+                if earlier.raw is None:
+                    state, approximate = await committed_state(store), True
+                else:
+                    clock.set(info.received_at)
+                    rerun(pipeline, earlier, state)
+            continue
         if pipeline is None:
             reason = "its channel is not in the new settings"
             skipped.append(SkippedMessage(message_id=info.id, channel=info.channel, reason=reason))
@@ -176,8 +203,6 @@ async def diff_stored(
             reason = "content pruned by retention"
             skipped.append(SkippedMessage(message_id=info.id, channel=info.channel, reason=reason))
             continue
-        if pipeline.stateful and state is None:
-            state = await committed_state(store)
         clock.set(info.received_at)
         processing = rerun(pipeline, lineage.message, state)
         compared += 1
@@ -193,7 +218,14 @@ async def diff_stored(
         changed=counted.count("changed"),
         messages=changes,
         skipped=skipped,
+        approximate=approximate,
     )
+
+
+def _in_window(info: InboundMessage, channel: str | None, since: dt.datetime | None) -> bool:
+    if channel is not None and info.channel != channel:
+        return False
+    return since is None or info.received_at >= since
 
 
 async def committed_state(store: BaseStore) -> InMemoryState:
@@ -205,7 +237,7 @@ async def committed_state(store: BaseStore) -> InMemoryState:
     return state
 
 
-def rerun(channel: Channel, stored: InboundMessage, state: InMemoryState | None) -> Processing:
+def rerun(channel: Channel, stored: InboundMessage, state: InMemoryState) -> Processing:
     """Process a stored message again as the engine would; flows change ``state`` (in memory)."""
     assert stored.raw is not None
     header: MessageHeader | None = None
@@ -215,7 +247,7 @@ def rerun(channel: Channel, stored: InboundMessage, state: InMemoryState | None)
         except Hl7Error as exc:
             return Processing(state=MessageState.ERROR, error=f"unreadable MSH: {exc}")
     message = stored.resubmitted()
-    if not channel.stateful or state is None:
+    if not channel.stateful:
         return channel.process(message, header)
     overlay = StateOverlay(state.get)
     processing = channel.process(message, header, overlay)

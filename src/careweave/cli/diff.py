@@ -116,3 +116,11 @@ def _print(report: DiffReport) -> None:
         highlight=False,
         soft_wrap=True,
     )
+    if report.approximate:
+        console.print(
+            "note: earlier content was pruned by retention, so business state started from the "
+            "committed rows instead of the re-run history (changes to state-dependent effects are "
+            "approximate)",
+            highlight=False,
+            soft_wrap=True,
+        )

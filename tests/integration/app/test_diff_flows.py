@@ -170,10 +170,9 @@ payload = "none"
 connector = {{ type = "null" }}
 """
 
-NORMALIZE = """
-def normalize_mrn(step):
-    digits = "".join(ch for ch in step.message.get("PID-3.1") if ch.isdigit())
-    step.message.set("PID-3.1", digits.zfill(7))
+DROP_FIRST = """
+def drop_first_patient(step):
+    return step.message.get("PID-3.1") != "mr-1"
 """
 
 
@@ -218,17 +217,27 @@ async def test_each_message_sees_the_what_if_state_the_messages_before_it_left(
     ]
     before = await snapshot(store)
 
-    (tmp_path / "rules.py").write_text(NORMALIZE)
     clock = ReplayClock()
-    step = 'steps = [{ kind = "transform", call = "rules:normalize_mrn" }]'
+    same = what_if_channels(settings(""), settings_dir=tmp_path, clock=clock, registries=registries)
+    # The state is rebuilt from the history, not read back: the settings that filled the store
+    # change nothing, whole or from the second message on.
+    assert (await diff_stored(store, same, clock=clock)).messages == []
+    since = (await store.list_messages(MessageQuery(limit=10)))[1].received_at  # the 2nd of 3
+    window = await diff_stored(store, same, clock=clock, since=since)
+    assert window.compared == 2 and window.messages == [] and not window.approximate
+
+    (tmp_path / "rules.py").write_text(DROP_FIRST)
+    step = 'steps = [{ kind = "filter", call = "rules:drop_first_patient" }]'
     channels = what_if_channels(
         settings(step), settings_dir=tmp_path, clock=clock, registries=registries
     )
     report = await diff_stored(store, channels, clock=clock)
-    # New MRNs are new admissions: numbered after the stored ones, one after the other.
+    # Without the first admission, the second and third are numbered 1 and 2: each message sees
+    # the what-if state the messages before it left under the new settings.
     assert [[(e.change, e.idempotency_key) for e in m.effects] for m in report.messages] == [
-        [("added", "number:4"), ("removed", "number:1")],
-        [("added", "number:5"), ("removed", "number:2")],
-        [("added", "number:6"), ("removed", "number:3")],
+        [("removed", "number:1")],
+        [("added", "number:1"), ("removed", "number:2")],
+        [("added", "number:2"), ("removed", "number:3")],
     ]
+    assert report.messages[0].state is MessageState.FILTERED
     assert await snapshot(store) == before
