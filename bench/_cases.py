@@ -94,7 +94,9 @@ def surgical_cases(count: int, seed: int = 11, first: int = 0) -> list[SurgicalC
     catalog = ItemCatalog(items=books.catalog.erp_items(), missing_from_erp=frozenset())
     rng = random.Random(f"{seed}:{first}:e2e-cases")
     timeline = _CaseTimeline(day_config(seed, count), books.system, books.patients, catalog, rng)
-    writer = MessageWriter(random.Random(f"{seed}:{first}:e2e-control-ids"), books.system.empi_authority)
+    writer = MessageWriter(
+        random.Random(f"{seed}:{first}:e2e-control-ids"), books.system.empi_authority
+    )
     day = dt.datetime.combine(books.config.start_date, dt.time(6, 0), LOCAL_ZONE)
     cases: list[SurgicalCase] = []
     for n in range(first, first + count):

@@ -78,6 +78,10 @@ STOCK, PAR_GAP = 1_000_000, 10
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_NATS_URL = "nats://127.0.0.1:4222"
 TARGET_CASES_PER_S, TARGET_P99_MS = 300, 2000
+CLOSED_LOOP_CEILING = 600
+"""Closed loop: cases generated per second of the run (more than the path can take)."""
+ERP_EFFECTS_PER_CASE = 16
+"""About (9 journals, 3 issues, 2 bill-only POs, a requisition now and then): sizes the window."""
 
 
 def log(text: str) -> None:
@@ -94,7 +98,9 @@ def free_port() -> int:
 def reachable(url: str, default_port: int) -> bool:
     parts = urlsplit(url)
     try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), 1):
+        with socket.create_connection(
+            (parts.hostname or "127.0.0.1", parts.port or default_port), 1
+        ):
             return True
     except OSError:
         return False
@@ -110,7 +116,7 @@ def _scale_stock(folder: Path) -> None:
     on_hand.write_text("\n".join([head, *(r.rsplit(",", 1)[0] + f",{STOCK}" for r in rows)]) + "\n")
     pars = folder / "par_levels.csv"
     head, *rows = pars.read_text().splitlines()
-    scaled = [",".join(r.split(",")[:2] + [str(STOCK), str(STOCK - PAR_GAP)]) for r in rows]
+    scaled = [",".join([*r.split(",")[:2], str(STOCK), str(STOCK - PAR_GAP)]) for r in rows]
     pars.write_text("\n".join([head, *scaled]) + "\n")
 
 
@@ -120,7 +126,8 @@ def _nats_destination(url: str, run: str) -> str:
 [[channels.destinations]]
 name = "analytics"
 payload = "events"
-connector = {{ type = "nats", url = "{url}", stream = "E2E_{run}", subject_prefix = "bench.e2e.{run}", duplicate_window = 600 }}
+connector = {{ type = "nats", url = "{url}", stream = "E2E_{run}", \
+subject_prefix = "bench.e2e.{run}", duplicate_window = 600 }}
 
 """
 
@@ -230,7 +237,9 @@ class Probe:
 
     def journals(self) -> dict[str, CaseOutcome]:
         """By message dedup key: its journal effects, how many are delivered, the last one's time."""
-        finished = "a.finished_at" if self.backend == "sqlite" else "extract(epoch FROM a.finished_at)"
+        finished = (
+            "a.finished_at" if self.backend == "sqlite" else "extract(epoch FROM a.finished_at)"
+        )
         rows = self._query(
             f"""
             SELECT m.dedup_key, count(DISTINCT e.id), count(a.id), max({finished})
@@ -377,75 +386,31 @@ async def _progress(probe: Probe, load: Load, every: float = 5.0) -> None:
         log(f"  sent {load.cases_sent} cases, open effects {probe.open_effects()}")
 
 
-async def measure(options: Options, folder: Path) -> dict[str, Any]:
-    run = f"{os.getpid()}_{int(time.time())}"
-    config, ports = example_copy(folder, options.nats_url, run)
-    schema = f"careweave_e2e_{run}"
-    env = {**os.environ, "CAREWEAVE_ERP_SECRET": DEMO_CLIENT_SECRET}
-    if options.backend == "postgresql":
-        env |= {"CAREWEAVE_DATABASE_URL": options.pg_url, "CAREWEAVE_DATABASE_SCHEMA": schema}
-    else:
-        env.pop("CAREWEAVE_DATABASE_URL", None)
-    plan = options.rate * options.seconds if options.mode == "open-loop" else 1000 * options.seconds
-    log(f"{options.backend} {options.mode}: generating {int(plan)} cases")
-    cases = surgical_cases(int(plan) + 1)
-    serve = Server(["sandbox", "serve", "--config", str(config)], folder / "serve.log", env, "ready")
-    engine: Server | None = None
-    probe = Probe(options.backend, folder / "data", options.pg_url, schema)
-    try:
-        run_args = ["run", "--config", str(config)]
-        engine = Server(run_args, folder / "run.log", env, "careweave ready")
-        spy = _start_profiler(options.profile, engine.proc.pid)
-        cpu_before = {"engine": engine.cpu_seconds(), "simulators": serve.cpu_seconds()}
-        bench_cpu = time.process_time()
-        started = time.time()
-        until = started + options.seconds
-        load = Load()
-        if options.mode == "open-loop":
-            sending = run_ehr(
-                load, ports["mllp"], cases, options.connections, until=until,
-                schedule=lambda i: started + i / options.rate,
-            )  # fmt: skip
-        else:
-            erp_per_case = 16  # about: 9 journals, 3 issues, 2 bill-only POs, some requisitions
-            in_flight = Window(probe, options.window * erp_per_case)
-            sending = run_ehr(
-                load, ports["mllp"], cases, options.connections, until=until,
-                may_send=in_flight.wait,
-            )  # fmt: skip
-        progress = asyncio.create_task(_progress(probe, load))
-        try:
-            await sending
-        finally:
-            progress.cancel()
-        log(f"  {load.cases_sent} cases sent; waiting for the fan-out to drain")
-        drained = await _drain(probe, 3 * load.cases_sent, options.drain_timeout)
-        cpu_after = {"engine": engine.cpu_seconds(), "simulators": serve.cpu_seconds()}
-        bench_cpu = time.process_time() - bench_cpu
-        if spy is not None:
-            spy.wait(120)
-        outcomes = probe.journals()
-        dead = probe.dead()
-    finally:
-        probe.close()
-        codes = {"serve": serve.stop()}
-        if engine is not None:
-            codes["run"] = engine.stop()
+def summarise(
+    options: Options,
+    load: Load,
+    outcomes: dict[str, CaseOutcome],
+    measured_at: float,
+    drained: bool,
+) -> dict[str, Any]:
+    """Rate and latency of the cases sent. A case whose journals are not all delivered when the
+    run ends counts with the time it has waited so far (the percentiles are then lower bounds)."""
     latencies: list[float] = []
     last_delivered = 0.0
     complete = 0
     for key, sent_at in load.sent_procedure_at.items():
         outcome = outcomes.get(key)
         if outcome is None or outcome.delivered < outcome.journals or not outcome.last_delivered_at:
+            latencies.append(measured_at - sent_at)
             continue
         complete += 1
         latencies.append(outcome.last_delivered_at - sent_at)
         last_delivered = max(last_delivered, outcome.last_delivered_at)
-    if not latencies:
-        raise RuntimeError(f"no case reached the GL; see {folder}/run.log")
-    elapsed = last_delivered - load.first_sent
+    if not complete:
+        raise RuntimeError("no case reached the GL")
+    elapsed = (last_delivered if drained else measured_at) - load.first_sent
+    target = TARGET_CASES_PER_S if options.mode == "closed-loop" else options.rate
     journals = [o.journals for k, o in outcomes.items() if k in load.sent_procedure_at]
-    cpu = {name: cpu_after[name] - cpu_before[name] for name in cpu_after}
     return {
         "bench": "e2e",
         "backend": options.backend,
@@ -453,10 +418,8 @@ async def measure(options: Options, folder: Path) -> dict[str, Any]:
         "cases_per_s": round(complete / elapsed, 1),
         "p50_ms": round(statistics.median(latencies) * 1000, 1),
         "p99_ms": round(_percentile(latencies, 0.99) * 1000, 1),
-        "target_cases_per_s": TARGET_CASES_PER_S if options.mode == "closed-loop" else options.rate,
-        "ratio_to_target": round(
-            complete / elapsed / (TARGET_CASES_PER_S if options.mode == "closed-loop" else options.rate), 3
-        ),
+        "target_cases_per_s": target,
+        "ratio_to_target": round(complete / elapsed / target, 3),
         "target_p99_ms": TARGET_P99_MS if options.mode == "open-loop" else None,
         "cases": complete,
         "cases_sent": load.cases_sent,
@@ -466,11 +429,75 @@ async def measure(options: Options, folder: Path) -> dict[str, Any]:
         "journals_per_case": round(statistics.mean(journals), 2) if journals else 0,
         "max_start_lag_ms": round(max(load.lag, default=0.0) * 1000, 1),
         "drained": drained,
+    }
+
+
+async def measure(options: Options, folder: Path) -> dict[str, Any]:
+    """One run: fresh simulators and engine, one load, its figures."""
+    run = f"{os.getpid()}_{int(time.time())}"
+    config, ports = example_copy(folder, options.nats_url, run)
+    schema = f"careweave_e2e_{run}"
+    env = {**os.environ, "CAREWEAVE_ERP_SECRET": DEMO_CLIENT_SECRET}
+    env.pop("CAREWEAVE_DATABASE_URL", None)
+    if options.backend == "postgresql":
+        env |= {"CAREWEAVE_DATABASE_URL": options.pg_url, "CAREWEAVE_DATABASE_SCHEMA": schema}
+    planned = options.rate if options.mode == "open-loop" else CLOSED_LOOP_CEILING
+    log(f"{options.backend} {options.mode}: generating the cases")
+    cases = surgical_cases(int(planned * options.seconds) + 1)
+    serve = Server(
+        ["sandbox", "serve", "--config", str(config)], folder / "serve.log", env, "ready"
+    )
+    engine: Server | None = None
+    probe = Probe(options.backend, folder / "data", options.pg_url, schema)
+    try:
+        engine = Server(
+            ["run", "--config", str(config)], folder / "run.log", env, "careweave ready"
+        )
+        spy = _start_profiler(options.profile, engine.proc.pid, options.seconds)
+        cpu_before = (engine.cpu_seconds(), serve.cpu_seconds(), time.process_time())
+        load = Load()
+        started = time.time()
+        until = started + options.seconds
+        if options.mode == "open-loop":
+            sending = run_ehr(
+                load, ports["mllp"], cases, options.connections, until=until,
+                schedule=lambda i: started + i / options.rate,
+            )  # fmt: skip
+        else:
+            window = Window(probe, options.window * ERP_EFFECTS_PER_CASE)
+            sending = run_ehr(
+                load, ports["mllp"], cases, options.connections, until=until,
+                may_send=window.wait,
+            )  # fmt: skip
+        progress = asyncio.create_task(_progress(probe, load))
+        try:
+            await sending
+        finally:
+            progress.cancel()
+        log(f"  {load.cases_sent} cases sent; waiting for the fan-out to drain")
+        drained = await _drain(probe, 3 * load.cases_sent, options.drain_timeout)
+        measured_at = time.time()
+        cpu_after = (engine.cpu_seconds(), serve.cpu_seconds(), time.process_time())
+        if spy is not None:
+            spy.wait(120)
+        outcomes = probe.journals()
+        dead = probe.dead()
+    finally:
+        probe.close()
+        codes = {"serve": serve.stop()}
+        if engine is not None:
+            codes["run"] = engine.stop()
+    result = summarise(options, load, outcomes, measured_at, drained)
+    per_case = 1000 / max(1, load.cases_sent)
+    engine_cpu, simulators_cpu, ehr_cpu = (
+        a - b for a, b in zip(cpu_after, cpu_before, strict=True)
+    )
+    return result | {
         "dead_letters": dead,
         "cpu_ms_per_case": {
-            "engine": round(cpu["engine"] / max(1, load.cases_sent) * 1000, 2),
-            "simulators": round(cpu["simulators"] / max(1, load.cases_sent) * 1000, 2),
-            "ehr_load_generator": round(bench_cpu / max(1, load.cases_sent) * 1000, 2),
+            "engine": round(engine_cpu * per_case, 2),
+            "simulators": round(simulators_cpu * per_case, 2),
+            "ehr_load_generator": round(ehr_cpu * per_case, 2),
         },
         "connections": options.connections,
         "nats": options.nats_url is not None,
@@ -481,7 +508,7 @@ async def measure(options: Options, folder: Path) -> dict[str, Any]:
     }
 
 
-def _start_profiler(out: str | None, pid: int) -> subprocess.Popen[bytes] | None:
+def _start_profiler(out: str | None, pid: int, seconds: float) -> subprocess.Popen[bytes] | None:
     """py-spy sampling the engine for the length of the load (``--profile``)."""
     if out is None:
         return None
@@ -490,12 +517,9 @@ def _start_profiler(out: str | None, pid: int) -> subprocess.Popen[bytes] | None
         raise SystemExit("error: --profile needs py-spy (uv add --dev py-spy)")
     return subprocess.Popen(
         [spy, "record", "--pid", str(pid), "--rate", "200", "--format", "raw", "--threads",
-         "--output", out, "--duration", str(int(_PROFILE_SECONDS[0]))],
+         "--output", out, "--duration", str(int(seconds))],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-
-
-_PROFILE_SECONDS = [30.0]
 
 
 async def _delete_streams(url: str, prefix: str) -> None:
@@ -550,7 +574,6 @@ def main() -> None:
     parser.add_argument("--profile", help="record the engine with py-spy into this file (raw)")
     args = parser.parse_args()
     seconds = 15.0 if args.quick else args.seconds
-    _PROFILE_SECONDS[0] = seconds
     pg_url = os.environ.get("CAREWEAVE_DATABASE_URL") or DEFAULT_PG_URL
     nats_url = os.environ.get("CAREWEAVE_NATS_URL") or DEFAULT_NATS_URL
     if not reachable(nats_url, 4222):

@@ -129,6 +129,7 @@ def _print_summary(result: MatchResult, seconds: float) -> None:
         f"{links} linked, {len(result.pairs) - links} to review; {patients} patients "
         f"({len(result.clusters)} with more than one record) in {seconds:.2f} s",
         highlight=False,
+        soft_wrap=True,
     )
 
 

@@ -55,7 +55,7 @@ def reconcile(
     finally:
         if not keep:
             shutil.rmtree(folder, ignore_errors=True)
-    console.print(render_report(day.report), markup=False, highlight=False)
+    console.print(render_report(day.report), markup=False, highlight=False, soft_wrap=True)
     cases = ", ".join(f"{reason} x{n}" for reason, n in sorted(day.cases_by_reason.items()))
     console.print(f"exception cases opened: {cases or 'none'}", markup=False)
     timings = ", ".join(f"{k} {v:.1f}" for k, v in day.timings.items())

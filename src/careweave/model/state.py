@@ -97,18 +97,27 @@ class StateOverlay:
     The store builds one per message over its transaction's connection, hands it to the flows, and
     writes :meth:`changes` only if the message is stored without error. Nested overlays (one per
     message over the batch's) let a group commit see earlier messages' changes.
+
+    A committed value is read once per overlay and remembered (a missing one too): nothing but the
+    overlay's own writes changes business state while it lives, since the store holds the state's
+    one transaction (SQLite's single writer, PostgreSQL's business-state lock). A message's flows
+    read the same rows many times (the period calendar and the entity list for every journal).
     """
 
     def __init__(self, read: StateReader) -> None:
         self._read = read
         self._pending: dict[tuple[StateTable, str], bytes | None] = {}
+        self._committed: dict[tuple[StateTable, str], bytes | None] = {}
 
     def get(self, table: StateTable, key: str) -> bytes | None:
         """The pending value if this overlay changed ``key``, else the committed one."""
         slot = (table, key)
         if slot in self._pending:
             return self._pending[slot]
-        return self._read(table, key)
+        if slot in self._committed:
+            return self._committed[slot]
+        value = self._committed[slot] = self._read(table, key)
+        return value
 
     def put(self, table: StateTable, key: str, value: bytes) -> None:
         """Buffer a write."""

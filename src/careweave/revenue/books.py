@@ -53,6 +53,10 @@ class Break(msgspec.Struct, frozen=True, kw_only=True):
     detail: str
     amount: Decimal | None = None
     """The difference (the other side minus the 835's), when it is an amount."""
+    entity: str = ""
+    """The legal entity, when the break is in its books."""
+    account: str = ""
+    """The GL account, when the break is in one."""
 
 
 class GlLine(msgspec.Struct, frozen=True, kw_only=True):
@@ -165,21 +169,31 @@ _Key = tuple[str, dt.date | None, str, str, str]
 """(entity, day, trace, claim, account)."""
 
 
-def expected_ledger(x12: X12Totals, chart: ChartOfAccounts) -> dict[_Key, Decimal]:
-    """The signed (debit +) GL amounts the 835s call for, per entity, day, trace, claim, account."""
-    found: dict[_Key, Decimal] = collections.defaultdict(lambda: ZERO)
+def expected_items(x12: X12Totals, chart: ChartOfAccounts) -> dict[_Key, list[Decimal]]:
+    """Each signed (debit +) GL amount the 835s call for, per entity, day, trace, claim, account."""
+    found: dict[_Key, list[Decimal]] = collections.defaultdict(list)
     for claim in x12.remitted:
         at = (claim.entity, claim.day, claim.trace, claim.claim_id)
-        found[(*at, chart.cash)] += claim.paid
-        found[(*at, chart.insurance_ar)] -= claim.paid
+        if claim.paid:
+            found[(*at, chart.cash)].append(claim.paid)
+            found[(*at, chart.insurance_ar)].append(-claim.paid)
         for cas in claim.adjustments:
-            found[(*at, debit_account(adjustment_kind(cas.group, cas.reason), chart))] += cas.amount
-            found[(*at, chart.insurance_ar)] -= cas.amount
+            if cas.amount:
+                kind = adjustment_kind(cas.group, cas.reason)
+                found[(*at, debit_account(kind, chart))].append(cas.amount)
+                found[(*at, chart.insurance_ar)].append(-cas.amount)
     for plb in x12.provider_adjustments:
-        at = (plb.entity, plb.day, plb.trace, "")
-        found[(*at, chart.provider_level_adjustment)] += plb.amount
-        found[(*at, chart.cash)] -= plb.amount
-    return {key: amount for key, amount in found.items() if amount}
+        if plb.amount:
+            at = (plb.entity, plb.day, plb.trace, "")
+            found[(*at, chart.provider_level_adjustment)].append(plb.amount)
+            found[(*at, chart.cash)].append(-plb.amount)
+    return found
+
+
+def expected_ledger(x12: X12Totals, chart: ChartOfAccounts) -> dict[_Key, Decimal]:
+    """The signed (debit +) GL balance the 835s call for, per entity, day, trace, claim, account."""
+    sums = {key: sum(items, ZERO) for key, items in expected_items(x12, chart).items()}
+    return {key: amount for key, amount in sums.items() if amount}
 
 
 class TotalsRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -194,6 +208,19 @@ class TotalsRow(msgspec.Struct, frozen=True, kw_only=True):
     """None where the platform does not state the measure."""
 
 
+class TrialBalanceLine(msgspec.Struct, frozen=True, kw_only=True):
+    """A remittance account of the ERP's trial balance, and the balance the 835s call for."""
+
+    entity: str
+    account: str
+    name: str
+    period: str
+    debits: Decimal
+    credits: Decimal
+    balance: Decimal
+    expected: Decimal
+
+
 class BooksReport(msgspec.Struct, frozen=True, kw_only=True):
     """The three sides compared: counts, totals per entity and day, and every break."""
 
@@ -206,6 +233,7 @@ class BooksReport(msgspec.Struct, frozen=True, kw_only=True):
     open_claims: int
     """Billed claims no 835 has settled yet (open insurance A/R, not a break)."""
     open_amount: Decimal
+    trial_balance: tuple[TrialBalanceLine, ...]
     totals: tuple[TotalsRow, ...]
     breaks: tuple[Break, ...]
 
@@ -224,19 +252,20 @@ class _Claims:
 def _gl_breaks(
     x12: X12Totals, gl: Sequence[GlLine], chart: ChartOfAccounts, claims: _Claims
 ) -> list[Break]:
-    expected = expected_ledger(x12, chart)
-    actual: dict[_Key, Decimal] = collections.defaultdict(lambda: ZERO)
-    journals: dict[_Key, set[str]] = collections.defaultdict(set)
+    expected = expected_items(x12, chart)
+    journals: dict[_Key, dict[str, Decimal]] = collections.defaultdict(
+        lambda: collections.defaultdict(lambda: ZERO)
+    )
     for line in gl:
         trace, claim = reference(line.description)
-        key = (line.entity, line.day, trace, claim, line.account)
-        actual[key] += line.debit - line.credit
-        journals[key].add(line.journal_id)
+        key: _Key = (line.entity, line.day, trace, claim, line.account)
+        journals[key][line.journal_id] += line.debit - line.credit
     names = account_names(chart)
     breaks = []
-    for key in sorted(set(expected) | set(actual), key=lambda k: tuple(map(str, k))):
+    for key in sorted(set(expected) | set(journals), key=lambda k: tuple(map(str, k))):
         entity, day, trace, claim, account = key
-        want, got = expected.get(key, ZERO), actual.get(key, ZERO)
+        items, posted = expected.get(key, []), journals.get(key, {})
+        want, got = sum(items, ZERO), sum(posted.values(), ZERO)
         if want == got:
             continue
         if claim:
@@ -244,42 +273,60 @@ def _gl_breaks(
         elif trace:
             subject = f"PLB of trace {trace}"
         else:
-            subject = f"journal {', '.join(sorted(journals[key]))}"
-        ids = ", ".join(sorted(journals[key])) or "none"
-        breaks.append(
-            Break(
-                check="gl",
-                subject=subject,
-                amount=got - want,
-                detail=f"{entity} {day} trace {trace or '-'} {account} "
-                f"{names.get(account, 'other')}: 835 {want} GL {got}; journals {ids}",
-            )
+            subject = f"journal {', '.join(sorted(posted))}"
+        # Which amounts have no counterpart: an 835 amount no journal carries, a journal no 835
+        # amount explains (a multiset difference, so equal amounts pair off).
+        missing = collections.Counter(items) - collections.Counter(posted.values())
+        unexplained = collections.Counter(posted.values()) - collections.Counter(items)
+        detail = (
+            f"{entity} {day} trace {trace or '-'} {account} {names.get(account, 'other')}: "
+            f"835 {want} GL {got}"
         )
+        if missing:
+            detail += f"; 835 amounts no journal posted: {', '.join(map(str, missing.elements()))}"
+        if unexplained:
+            extra = [f"{j} {a}" for j, a in sorted(posted.items()) if a in unexplained]
+            detail += f"; journals no 835 amount explains: {', '.join(extra)}"
+        breaks.append(
+            Break(check="gl", subject=subject, amount=got - want, entity=entity, account=account,
+                  detail=detail)
+        )  # fmt: skip
     return breaks
 
 
-def _trial_balance_breaks(
+def _trial_balance(
     x12: X12Totals, trial_balance: Sequence[TrialBalanceFact], chart: ChartOfAccounts
-) -> list[Break]:
+) -> tuple[list[TrialBalanceLine], list[Break]]:
     names = account_names(chart)
     expected: dict[tuple[str, str, str], Decimal] = collections.defaultdict(lambda: ZERO)
     for (entity, day, _trace, _claim, account), amount in expected_ledger(x12, chart).items():
         expected[(entity, f"{day:%Y-%m}" if day else "-", account)] += amount
-    actual = {(r.entity, r.period, r.account): r.balance for r in trial_balance}
-    breaks = []
+    actual = {(r.entity, r.period, r.account): r for r in trial_balance}
+    lines, breaks = [], []
     for key in sorted(set(expected) | {k for k in actual if k[2] in names}):
-        want, got = expected.get(key, ZERO), actual.get(key, ZERO)
+        entity, period, account = key
+        want = expected.get(key, ZERO)
+        row = actual.get(key)
+        got = row.balance if row else ZERO
+        lines.append(
+            TrialBalanceLine(
+                entity=entity, account=account, name=names.get(account, "other"), period=period,
+                debits=row.debits if row else ZERO, credits=row.credits if row else ZERO,
+                balance=got, expected=want,
+            )
+        )  # fmt: skip
         if want != got:
-            entity, period, account = key
             breaks.append(
                 Break(
                     check="trial-balance",
                     subject=f"entity {entity} {period} {account} {names.get(account, 'other')}",
                     amount=got - want,
+                    entity=entity,
+                    account=account,
                     detail=f"trial balance {got}, the 835s call for {want}",
                 )
             )
-    return breaks
+    return lines, breaks
 
 
 def _billed_breaks(
@@ -458,10 +505,11 @@ def _totals(
         subject = f"entity {entity} {day} {measure}"
         if gl_amount != x12_amount:
             breaks.append(Break(check="totals", subject=subject, amount=gl_amount - x12_amount,
-                                detail=f"GL {gl_amount} != 835 {x12_amount}"))  # fmt: skip
+                                detail=f"GL {gl_amount} != 835 {x12_amount}", entity=entity))  # fmt: skip
         if rcm_amount is not None and rcm_amount != x12_amount:
             breaks.append(Break(check="totals", subject=subject, amount=rcm_amount - x12_amount,
-                                detail=f"platform {rcm_amount} != 835 {x12_amount}"))  # fmt: skip
+                                detail=f"platform {rcm_amount} != 835 {x12_amount}",
+                                entity=entity))  # fmt: skip
     return rows, breaks
 
 
@@ -484,12 +532,11 @@ def reconcile_books(
     ]
     breaks += _billed_breaks(x12, receivables, claims)
     breaks += _gl_breaks(x12, gl, chart, claims)
-    breaks += _trial_balance_breaks(x12, trial_balance, chart)
+    balances, balance_breaks = _trial_balance(x12, trial_balance, chart)
+    breaks += balance_breaks
     breaks += _receivable_breaks(remitted_by_claim, receivables, claims)
     totals, total_breaks = _totals(x12, gl, receivables, chart)
-    open_claims = [
-        r for r in receivables if r.encounter_id and r.claim_id not in remitted_by_claim
-    ]
+    open_claims = [r for r in receivables if r.encounter_id and r.claim_id not in remitted_by_claim]
     return BooksReport(
         claims_billed=len({c.claim_id for c in x12.billed}),
         billed_amount=sum((c.billed for c in x12.billed), ZERO),
@@ -499,6 +546,7 @@ def reconcile_books(
         receivables=sum(1 for r in receivables if r.encounter_id),
         open_claims=len(open_claims),
         open_amount=sum((r.billed for r in open_claims), ZERO),
+        trial_balance=tuple(balances),
         totals=tuple(totals),
         breaks=(*breaks, *total_breaks),
     )

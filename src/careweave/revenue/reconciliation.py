@@ -97,7 +97,11 @@ def _billing(
     for credit in (c for c in charges if c.transaction == "credit"):
         original = by_key.get(credit.reverses)
         if original is None:
-            add(credit.line_key, credit.amount, f"credit reverses unknown charge {credit.reverses!r}")
+            add(
+                credit.line_key,
+                credit.amount,
+                f"credit reverses unknown charge {credit.reverses!r}",
+            )
         elif original.amount != credit.amount:
             add(credit.line_key, credit.amount - original.amount,
                 f"credit {credit.amount} != charge {original.amount}")  # fmt: skip
@@ -165,8 +169,17 @@ def reconcile(
     )
 
 
-def render_report(report: ReconciliationReport, *, limit: int = 50) -> str:
-    """The report as text, ending with RECONCILED or the breaks (the first ``limit`` of them)."""
+CHECK_ORDER = {
+    check: n
+    for n, check in enumerate(
+        ("x12", "trial-balance", "totals", "billed-once", "billed", "receivable", "gl")
+    )
+}
+
+
+def render_report(report: ReconciliationReport, *, limit: int = 20) -> str:
+    """The report as text, ending with RECONCILED or the breaks (all of the files' and the trial
+    balance's, the first ``limit`` of each other check)."""
     books = report.books
     lines = [
         "careweave revenue reconciliation",
@@ -185,6 +198,18 @@ def render_report(report: ReconciliationReport, *, limit: int = 50) -> str:
         f"platform receivables    {books.receivables:>8}   open (no 835 yet) {books.open_claims}"
         f" claims {books.open_amount}",
         "",
+        "ERP trial balance, remittance accounts, against what the 835s call for",
+        f"{'entity':<8} {'period':<7} {'account':<34} {'debits':>13} {'credits':>13} "
+        f"{'balance':>13} {'835':>13}",
+    ]
+    for tb in books.trial_balance:
+        lines.append(
+            f"{tb.entity:<8} {tb.period:<7} {tb.account + ' ' + tb.name:<34} {tb.debits:>13} "
+            f"{tb.credits:>13} {tb.balance:>13} {tb.expected:>13}"
+        )
+    lines += [
+        "",
+        "per entity and remittance day: the 835s, the GL and the platform",
         f"{'entity':<8} {'day':<10} {'measure':<30} {'835':>13} {'GL':>13} {'platform':>13}",
     ]
     for row in books.totals:
@@ -207,9 +232,14 @@ def render_report(report: ReconciliationReport, *, limit: int = 50) -> str:
         + ", ".join(f"{check} {n}" for check, n in sorted(counts.items()))
         + ")"
     )
-    for found in breaks[:limit]:
-        amount = "" if found.amount is None else f" {found.amount:+}"
-        lines.append(f"  [{found.check}] {found.subject}{amount}: {found.detail}")
-    if len(breaks) > limit:
-        lines.append(f"  ... and {len(breaks) - limit} more")
+    # The summary levels first (files, trial balance, totals), then claims and journals; the
+    # files' and the trial balance's breaks are few and all shown.
+    for check in sorted(counts, key=lambda c: (CHECK_ORDER.get(c, len(CHECK_ORDER)), c)):
+        found = [b for b in breaks if b.check == check]
+        shown = len(found) if check in ("x12", "trial-balance") else limit
+        for one in found[:shown]:
+            amount = "" if one.amount is None else f" {one.amount:+}"
+            lines.append(f"  [{one.check}] {one.subject}{amount}: {one.detail}")
+        if len(found) > shown:
+            lines.append(f"  [{check}] ... and {len(found) - shown} more")
     return "\n".join(lines)

@@ -277,9 +277,9 @@ def read_835(name: str, raw: bytes | str, entities: Mapping[str, str]) -> X12Tot
         elif tag == "CAS" and check.claims:
             group = _at(seg, 1)
             for index in range(2, len(seg), 3):
-                reason, amount = _at(seg, index), _at(seg, index + 1)
+                reason = _at(seg, index)
                 if reason:
-                    value = reader.amount(amount, f"CAS {group}-{reason}")
+                    value = reader.amount(_at(seg, index + 1), f"CAS {group}-{reason}")
                     check.claims[-1].adjustments.append(CasAmount(group, reason, value))
         elif tag == "PLB":
             for index in range(3, len(seg), 2):

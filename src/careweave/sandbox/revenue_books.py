@@ -91,17 +91,18 @@ async def ledger(
 async def payer_files(base_url: str, entities: Mapping[str, str]) -> X12Totals:
     """The totals of the 837s the clearinghouse took in and of the 835s it released."""
     async with httpx.AsyncClient(base_url=base_url, timeout=120) as client:
-        found: dict[str, list[tuple[str, bytes]]] = {}
-        for kind, shape in (("837", list[ReceivedFile]), ("835", list[OutboundFile])):
-            listing = await client.get(f"/{kind}")
-            listing.raise_for_status()
-            files = []
-            for item in msgspec.json.decode(listing.content, type=shape):
-                response = await client.get(f"/{kind}/{item.name}")
-                response.raise_for_status()
-                files.append((item.name, response.content))
-            found[kind] = files
-    return read_totals(found["837"], found["835"], entities)
+        listing = await client.get("/837")
+        listing.raise_for_status()
+        received = msgspec.json.decode(listing.content, type=list[ReceivedFile])
+        listing = await client.get("/835")
+        listing.raise_for_status()
+        released = msgspec.json.decode(listing.content, type=list[OutboundFile])
+        files: dict[str, list[tuple[str, bytes]]] = {"837": [], "835": []}
+        for kind, name in [("837", f.name) for f in received] + [("835", f.name) for f in released]:
+            response = await client.get(f"/{kind}/{name}")
+            response.raise_for_status()
+            files[kind].append((name, response.content))
+    return read_totals(files["837"], files["835"], entities)
 
 
 async def deliver_remittances(house_url: str, rcm_url: str) -> list[PostingResult]:

@@ -62,12 +62,12 @@ from careweave.revenue.reconciliation import (
     UnbilledAccount,
     reconcile,
 )
+from careweave.sandbox import revenue_books
 from careweave.sandbox.clearinghouse import (
     Clearinghouse,
     ClearinghouseConfig,
     ClearinghouseSimulator,
 )
-from careweave.sandbox import revenue_books
 from careweave.sandbox.ehr import EhrScenario, EhrScenarioConfig, generate_scenario, send_scenario
 from careweave.sandbox.erp import ErpSimulator, ErpSimulatorConfig, ErpSimulatorServer
 from careweave.sandbox.erp.config import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
@@ -239,6 +239,8 @@ async def run_revenue_day(
         clock=calendar.now,
     )
     rcm = RcmSimulator()
+    erp = ErpSimulator(ErpSimulatorConfig(rate_limit=100_000.0, rate_burst=10_000))
+    seed_erp(erp.state, build_books(scenario))  # its item master and locations, as the demo's
     services = FlowServices(
         billing=billing_references(scenario),
         coverage=coverage_table(scenario),
@@ -256,15 +258,15 @@ async def run_revenue_day(
         SimulatorServer(
             ClearinghouseSimulator(house, poll_interval=0).app, name="clearinghouse"
         ) as house_server,
-        RecordingHttpServer() as ledger,
+        ErpSimulatorServer(erp) as erp_server,
     ):
         settings = parse_settings(
-            _settings(data_dir, rcm_server.base_url, house_server.base_url, ledger.url)
+            _settings(data_dir, rcm_server.base_url, house_server.base_url, erp_server.base_url)
         )
         application = build_application(
             settings,
             settings_dir=data_dir,
-            env={},
+            env={"CAREWEAVE_ERP_SECRET": DEMO_CLIENT_SECRET},  # the connector's default secret_env
             services=services,  # built from the scenario; claims settings are not a section yet
             middleware=[],
             clock=SystemClock(),  # the simulated calendar is the flows' clock, not the workers'
@@ -304,12 +306,16 @@ async def run_revenue_day(
                     )
             timings["responses_received_s"] = time.perf_counter() - started
             say(f"responses_received_s: {timings['responses_received_s']:.1f}")
-            await _drain(engine, "general-ledger", config.timeout)
+            await _drain(engine, "erp", config.timeout)
             timings["remittances_posted_s"] = time.perf_counter() - started
             say(f"remittances_posted_s: {timings['remittances_posted_s']:.1f}")
-            report = await _reconcile(
-                store, accounts, house_server.base_url, ledger, payee_entities(scenario)
+            applied = await revenue_books.deliver_remittances(
+                house_server.base_url, rcm_server.base_url
             )
+            say(f"remittances applied by the RCM: {len(applied)} claims")
+            urls = (rcm_server.base_url, house_server.base_url, erp_server.base_url)
+            report = await _reconcile(store, accounts, urls, scenario)
+            timings["reconciled_s"] = time.perf_counter() - started
             cases = await store.list_cases(limit=1_000_000)
             dead = await store.list_effects(state=EffectState.DEAD, limit=10_000)
             result = RevenueDayResult(
@@ -330,10 +336,10 @@ async def run_revenue_day(
 async def _reconcile(
     store: BaseStore,
     accounts: RcmAccountsClient,
-    house_url: str,
-    ledger: RecordingHttpServer,
-    payees: PayeeEntities,
+    urls: tuple[str, str, str],
+    scenario: EhrScenario,
 ) -> ReconciliationReport:
+    rcm_url, house_url, erp_url = urls
     effects = await store.list_effects(destination="revenue-cycle", limit=10_000_000)
     charges = []
     for effect in effects:
@@ -366,13 +372,13 @@ async def _reconcile(
         for a in await accounts.accounts()
         if a.state != "billed"
     ]
-    remitted: list[RemittanceEvent] = []
-    for _name, raw in await _fetch_files(house_url, "835"):
-        for event in map_remittances(X12Inbound(raw=raw, document=read_document(raw, check=False))):
-            assert isinstance(event, RemittanceEvent)
-            remitted.append(event)
-    _requests, applied = ledger.snapshot()
-    posted = [msgspec.json.decode(request.body, type=PostingEvent) for request in applied.values()]
-    # The GL books per legal entity: compare with the 835s re-keyed the way the flow keys them.
-    remitted = [msgspec.structs.replace(e, entity=payees.entity(e.entity)) for e in remitted]
-    return reconcile(charges, claim_lines, unbilled, remitted, posted)
+    # The master data's billing providers: each NPI's legal entity, for the payers' files.
+    entities = {f.npi: f.entity for f in scenario.system.facilities}
+    gl, trial_balance = await revenue_books.ledger(erp_url, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+    books = reconcile_books(
+        await revenue_books.payer_files(house_url, entities),
+        gl,
+        trial_balance,
+        await revenue_books.receivables(rcm_url),
+    )
+    return reconcile(charges, claim_lines, unbilled, books)

@@ -113,3 +113,18 @@ def test_non_x12_is_a_rejection_not_a_server_error(house: Running) -> None:
     receipt = _post(house, b"\x00\x01 definitely not X12")
     assert not receipt.accepted and receipt.status_277 == ""
     assert "TA1*" in house.client.get(f"/999/{receipt.ack_999}").text
+
+
+def test_inbound_837s_are_kept_as_they_arrived_once_each(house: Running) -> None:
+    first = x12_837(claim("K1"))
+    headers = {"Content-Type": "application/edi-x12", "X-Filename": "day1.837",
+               "Idempotency-Key": "837:RBH837:1"}  # fmt: skip
+    for _ in range(2):  # a retry after a lost answer is the same submission
+        assert house.client.post("/837", content=first, headers=headers).status_code == 201
+    second = _post(house, x12_837(claim("K2"), start=5))
+    kept = house.client.get("/837").json()
+    assert [(f["name"], f["filename"], f["sequence"]) for f in kept] == [
+        ("SUB000001.837", "day1.837", 1), (f"{second.submission_id}.837", "day1.837", 2),
+    ]  # fmt: skip
+    assert house.client.get("/837/SUB000001.837").content == first.encode()
+    assert house.client.get("/837/SUB999999.837").status_code == 404

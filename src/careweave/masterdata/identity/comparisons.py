@@ -56,6 +56,10 @@ class BaseComparison(ABC):
         """Index of the first level that counts as disagreement for the policy's guards."""
         return self.different
 
+    guard_waived_by: tuple[str, int] | None = None
+    """``(comparison, level)``: this comparison's guard does not apply when that comparison is
+    at that level or better."""
+
     @abstractmethod
     def level(self, a: PreparedRecord, b: PreparedRecord) -> int:
         """The level index of the pair."""
@@ -93,7 +97,7 @@ class GivenNameComparison(BaseComparison):
         close = self.policy.close_name_similarity
         similarity = name_similarity(x, y)
         if similarity >= close or (
-            x[0] == y[0] and (one_edit_apart(x, y) or _typo_of_a_form(x, y))
+            (x[0] == y[0] and one_edit_apart(x, y)) or _typo_of_a_form(x, y)
         ):
             return 2
         if (
@@ -161,13 +165,18 @@ class BirthDateComparison(BaseComparison):
 
 
 class SexComparison(BaseComparison):
-    """Administrative sex: same or different."""
+    """Administrative sex: same or different.
+
+    Its guard is waived when the given names are one name (exact or a nickname): a clerk ticks
+    the wrong box for a CHRISTOPHER now and then, while a MARK and a MARIA with one birth date
+    and one home are twins."""
 
     name = "sex"
     levels = ("exact", DIFFERENT, MISSING)
     m_start = (0.98, 0.02)
     u_start = (0.5, 0.5)
     exact_field = "sex"
+    guard_waived_by = ("given_name", 1)
 
     def level(self, a: PreparedRecord, b: PreparedRecord) -> int:
         if not a.sex or not b.sex:
@@ -222,23 +231,25 @@ class PhoneComparison(BaseComparison):
 
 
 class SsnComparison(BaseComparison):
-    """SSN: same (the last four, when one side has only those), one digit off or two adjacent
-    digits swapped, different."""
+    """SSN: all nine digits the same; the last four the same (all one side has, or all it
+    shows: ``***-**-1234``); one digit off or two adjacent digits swapped; different."""
 
     name = "ssn"
-    levels = ("exact", "one_edit", DIFFERENT, MISSING)
-    m_start = (0.96, 0.02, 0.02)
-    u_start = (0.0001, 0.003, 0.9969)
-    exact_field = "ssn4"
+    levels = ("exact", "last_four", "one_edit", DIFFERENT, MISSING)
+    m_start = (0.5, 0.45, 0.03, 0.02)
+    u_start = (0.000001, 0.0001, 0.003, 0.996899)
+    exact_field = "ssn9"
 
     def level(self, a: PreparedRecord, b: PreparedRecord) -> int:
         x, y = a.ssn, b.ssn
         if not x or not y:
-            return 3
+            return 4
+        if x == y:
+            return 0 if len(x) == 9 else 1
         if len(x) != len(y):
             x, y = x[-4:], y[-4:]
-        if x == y:
-            return 0
+            if x == y:
+                return 1
         differing = [i for i in range(len(x)) if x[i] != y[i]]
         if len(differing) == 1 or (
             len(differing) == 2
@@ -246,8 +257,8 @@ class SsnComparison(BaseComparison):
             and x[differing[0]] == y[differing[1]]
             and x[differing[1]] == y[differing[0]]
         ):
-            return 1
-        return 2
+            return 2
+        return 3
 
 
 class ContactComparison(BaseComparison):

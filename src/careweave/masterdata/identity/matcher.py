@@ -113,9 +113,15 @@ class PatientMatcher:
         self.rules = tuple(rules)
         self.comparisons = tuple(comparisons or default_comparisons(self.policy))
         names = [c.name for c in self.comparisons]
-        self._guarded = [
-            names.index(n) for n in self.policy.review_only_when_different if n in names
-        ]
+        self._guarded = []
+        for name in self.policy.review_only_when_different:
+            if name in names:
+                comparison = self.comparisons[names.index(name)]
+                waiver = comparison.guard_waived_by
+                waived_by = (
+                    (names.index(waiver[0]), waiver[1]) if waiver and waiver[0] in names else None
+                )
+                self._guarded.append((names.index(name), comparison, waived_by))
         self._required = [names.index(n) for n in self.policy.link_needs_one_of if n in names]
 
     def prepare(self, records: Iterable[PatientRecord]) -> list[PreparedRecord]:
@@ -237,9 +243,10 @@ class PatientMatcher:
                 decided.append(PairDecision(a.id, b.id, 1.0, Decision.LINK, reason, vector, i, j))
                 continue
             guarded = [
-                self.comparisons[k].name
-                for k in self._guarded
-                if self.comparisons[k].disagreeing <= vector[k] <= self.comparisons[k].different
+                comparison.name
+                for k, comparison, waiver in self._guarded
+                if comparison.disagreeing <= vector[k] <= comparison.different
+                and (waiver is None or vector[waiver[0]] > waiver[1])
             ]
             if guarded:
                 conflicts.append((i, j))

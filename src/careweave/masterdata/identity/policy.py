@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from careweave.exceptions import ConfigError
 
-GUARDED_FIELDS = ("given_name", "birth_date", "ssn")
+GUARDED_FIELDS = ("given_name", "birth_date", "sex", "ssn")
 """Fields whose outright disagreement keeps a pair from being linked automatically."""
 
 
@@ -26,9 +26,10 @@ class MatchPolicy:
     review_only_when_different: tuple[str, ...] = GUARDED_FIELDS
     """Comparisons at whose ``different`` level a pair is reviewed at most, whatever its score.
 
-    Twins agree on everything but the given name (and the SSN); a father and his junior on
-    everything but the birth date: the evidence of shared households outweighs one disagreement
-    in a weights-only model, so a person decides those."""
+    Twins agree on everything but the given name (and the SSN, and often the sex: MARK and
+    MARIA are close names); a father and his junior on everything but the birth date: the
+    evidence of a shared household outweighs one disagreement in a weights-only model, so a
+    person decides those."""
     no_match_when_disagreeing: int = 2
     """A pair on which this many of the guarded comparisons disagree is no match, not even a
     review: siblings share a family name, a home and a phone, and differ in given name and birth
@@ -52,7 +53,7 @@ class MatchPolicy:
     max_block_size: int = 1000
     """Blocks (records sharing one blocking key) larger than this are skipped for that rule: the
     other rules still pair their records, and candidate pairs stay roughly linear in the file."""
-    u_sample_pairs: int = 30_000
+    u_sample_pairs: int = 10_000
     """Random record pairs compared to estimate u (nearly all are non-matches)."""
     em_iterations: int = 100
     """Most expectation-maximisation rounds for m and the match rate."""

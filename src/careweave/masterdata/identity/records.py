@@ -111,6 +111,11 @@ class PreparedRecord:
         """The SSN's last four digits."""
         return self.ssn[-4:]
 
+    @property
+    def ssn9(self) -> str:
+        """The full SSN, or ``""`` when only the last four are known."""
+        return self.ssn if len(self.ssn) == 9 else ""
+
     def names_swapped(self) -> PreparedRecord:
         """This record with given and family names exchanged (a registration typed backwards)."""
         given = self.family_tokens[0] if self.family_tokens else ""

@@ -19,7 +19,7 @@ from faker import Faker
 from faker.providers.person.en_US import Provider as NameTables
 
 from careweave.masterdata.identity.names import fold, soundex
-from careweave.masterdata.identity.nicknames import are_variants
+from careweave.masterdata.identity.nicknames import name_forms
 
 _EXTRA_FAMILY = ("GARCÍA", "RODRÍGUEZ", "HERNÁNDEZ", "LÓPEZ", "GONZÁLEZ", "PÉREZ", "SÁNCHEZ",
                  "RAMÍREZ", "NGUYEN", "TRAN", "PHAM", "LE", "O'BRIEN", "O'CONNOR", "MCDONALD",
@@ -214,10 +214,11 @@ class _People:
 
     def _sibling_name(self, sex: str, siblings: list[str]) -> str:
         """A given name unlike the siblings': parents give two children two names, not two
-        spellings of one (BRIAN, BRYAN), nor two forms of one (WILLIAM, BILL)."""
+        spellings of one (BRIAN, BRYAN), nor two with a nickname in common (JOHN, JONATHAN)."""
         given = self.names.given(sex)
         while any(
-            are_variants(given, other) or soundex(fold(given)) == soundex(fold(other))
+            not name_forms(fold(given)).isdisjoint(name_forms(fold(other)))
+            or soundex(fold(given)) == soundex(fold(other))
             for other in siblings
         ):
             given = self.names.given(sex)

@@ -26,7 +26,7 @@ _SOUNDS_ALIKE = (("PH", "F"), ("CK", "K"), ("EI", "IE"), ("Y", "I"), ("LL", "L")
 
 _VARIANTS: dict[str, list[str]] = {}
 for _name, _formals in NICKNAME_GROUPS.items():
-    for _formal in _formals:
+    for _formal in sorted(_formals):  # sorted: a seed must not depend on string hashing
         if _name != _formal:
             _VARIANTS.setdefault(_formal, []).append(_name)
             _VARIANTS.setdefault(_name, []).append(_formal)

@@ -21,7 +21,9 @@ from tests.unit.masterdata.identity.records import JOHN, patient
 POLICY = MatchPolicy()
 
 
-def level(comparison: type[GivenNameComparison] | type, a: dict[str, str], b: dict[str, str]) -> str:
+def level(
+    comparison: type[GivenNameComparison] | type, a: dict[str, str], b: dict[str, str]
+) -> str:
     c = comparison(POLICY)
     return str(c.levels[c.level(patient("a", 0, **a), patient("b", 1, **b))])
 
@@ -115,7 +117,9 @@ def test_contact_levels_count_a_shared_home_and_phone_once(
     ("a", "b", "expected"),
     [
         ("123-45-6780", "123456780", "exact"),
-        ("123-45-6780", "***-**-6780", "exact"),  # only the last four on one side
+        ("123-45-6780", "***-**-6780", "last_four"),  # only the last four on one side
+        ("6780", "6780", "last_four"),
+        ("123-45-6780", "123-54-6780", "one_edit"),
         ("123-45-6780", "6708", "one_edit"),
         ("123-45-6780", "6781", "one_edit"),
         ("123-45-6780", "4321", "different"),

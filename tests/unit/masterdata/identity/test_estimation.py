@@ -54,7 +54,9 @@ def test_em_recovers_known_m_u_and_match_rate_from_a_poor_start() -> None:
 
 
 def test_em_with_u_fixed_moves_only_m_and_the_rate() -> None:
-    start = Estimate(m=((0.5, 0.3, 0.2), (0.6, 0.4), (0.4, 0.3, 0.2, 0.1)), u=TRUE_U, match_rate=0.5)
+    start = Estimate(
+        m=((0.5, 0.3, 0.2), (0.6, 0.4), (0.4, 0.3, 0.2, 0.1)), u=TRUE_U, match_rate=0.5
+    )
     fitted = expectation_maximisation(mixture(200_000), start, estimate_u=False, iterations=500)
     assert fitted.u == TRUE_U
     assert fitted.match_rate == pytest.approx(TRUE_RATE, abs=0.005)
@@ -62,7 +64,9 @@ def test_em_with_u_fixed_moves_only_m_and_the_rate() -> None:
 
 
 def test_em_stops_at_the_iteration_limit_and_says_so() -> None:
-    start = Estimate(m=((0.6, 0.2, 0.2), (0.7, 0.3), (0.5, 0.2, 0.2, 0.1)), u=TRUE_U, match_rate=0.4)
+    start = Estimate(
+        m=((0.6, 0.2, 0.2), (0.7, 0.3), (0.5, 0.2, 0.2, 0.1)), u=TRUE_U, match_rate=0.4
+    )
     fitted = expectation_maximisation(mixture(10_000), start, iterations=2, tolerance=0.0)
     assert fitted.iterations == 2
     assert not fitted.converged

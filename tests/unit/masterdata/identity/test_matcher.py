@@ -8,7 +8,9 @@ from careweave.model.identity import AdministrativeSex, Identifier, PatientIdent
 BASE = dict(city="Appleton", postcode="54911")  # noqa: C408
 
 
-def rec(record_id: str, given: str, family: str, birth: str, sex: str, **more: str) -> PatientRecord:
+def rec(
+    record_id: str, given: str, family: str, birth: str, sex: str, **more: str
+) -> PatientRecord:
     return PatientRecord(id=record_id, given=given, family=family, birth_date=birth, sex=sex,
                          **{**BASE, **more})  # fmt: skip
 
@@ -19,8 +21,15 @@ def crowd() -> list[PatientRecord]:
              ("Ivy", "Jones"), ("Karl", "Lowe"), ("Mona", "Nash"), ("Omar", "Price"),
              ("Rita", "Stone"), ("Theo", "Vance")]  # fmt: skip
     return [
-        rec(f"X{n}", given, family, f"19{50 + n}-0{1 + n % 9}-1{n}", "MF"[n % 2],
-            address=f"{100 + n} Pine St", phone=f"920555{1000 + n}")  # fmt: skip
+        rec(
+            f"X{n}",
+            given,
+            family,
+            f"19{50 + n}-0{1 + n % 9}-1{n}",
+            "MF"[n % 2],
+            address=f"{100 + n} Pine St",
+            phone=f"920555{1000 + n}",
+        )  # fmt: skip
         for n, (given, family) in enumerate(names)
     ]
 
@@ -58,6 +67,17 @@ def test_twins_are_reviewed_never_linked_and_their_duplicates_stay_apart() -> No
     ids = result.cluster_ids()
     assert ids["EMMA"] != ids["OLIVIA"]  # the record without a given name joins one of them
     assert {p.reason for p in result.pairs if p.b == "NONAME"} >= {"conflict"}
+
+
+def test_a_wrong_sex_box_links_one_name_but_guards_twins_with_close_names() -> None:
+    home = {"address": "8327 Dennis Ct", "phone": "2624880836"}
+    records = [*crowd(), rec("C1", "Christopher", "Henson", "2015-01-21", "M", **home),
+               rec("C2", "Christopher", "Henson", "2015-01-21", "F", **home),
+               rec("MARK", "Mark", "Ford", "2012-04-23", "M", address="9 Elm Ave"),
+               rec("MARIA", "Maria", "Ford", "2012-04-23", "F", address="9 Elm Ave")]  # fmt: skip
+    found = decisions(records)
+    assert found[("C1", "C2")] == "link:score"
+    assert found[("MARK", "MARIA")] == "review:guarded: sex"
 
 
 def test_swapped_names_and_a_swapped_day_and_month_still_link() -> None:
@@ -103,7 +123,8 @@ def test_the_review_queue_puts_the_likeliest_first_and_explains_each_pair() -> N
     result = PatientMatcher().match(records)
     queue = result.review_queue()
     assert [(p.a, p.b) for p in queue] == sorted(
-        [(p.a, p.b) for p in queue], key=lambda ab: -next(p.score for p in queue if (p.a, p.b) == ab)
+        [(p.a, p.b) for p in queue],
+        key=lambda ab: -next(p.score for p in queue if (p.a, p.b) == ab),
     )
     explained = {w.comparison: (w.level, w.weight) for w in result.explain(queue[0])}
     assert set(explained) == {"given_name", "family_name", "birth_date", "sex", "contact", "ssn"}

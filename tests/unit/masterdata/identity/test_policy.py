@@ -29,4 +29,4 @@ def test_impossible_settings_are_refused(changes: dict[str, object], words: str)
 def test_the_defaults_link_at_0_99_and_review_from_0_5() -> None:
     policy = MatchPolicy()
     assert (policy.link_threshold, policy.review_threshold) == (0.99, 0.5)
-    assert policy.review_only_when_different == ("given_name", "birth_date", "ssn")
+    assert policy.review_only_when_different == ("given_name", "birth_date", "sex", "ssn")
