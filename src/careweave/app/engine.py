@@ -18,11 +18,10 @@ from careweave.connectors.base import BaseDestination
 from careweave.engine.channel import Channel, Route, message_types_filter
 from careweave.engine.clock import Clock, SystemClock
 from careweave.engine.middleware import Middleware
-from careweave.engine.runtime import HL7_CONTENT_TYPE, Engine
+from careweave.engine.runtime import HL7_CONTENT_TYPE, Engine, ServedSource
 from careweave.engine.store.base import BaseStore
 from careweave.exceptions import ConfigError
 from careweave.flows.services import FlowServices
-from careweave.gateway.app import ChannelHttpSource
 from careweave.model.envelope import Step
 
 
@@ -114,5 +113,12 @@ def build_engine(
         connectors=connectors,
         middleware=middleware,
         clock=clock,
-        http_sources=ChannelHttpSource,
+        http_sources=_http_source,
     )
+
+
+def _http_source(config: ChannelConfig, engine: Engine) -> ServedSource:
+    """The gateway's HTTP source for a channel (Litestar and uvicorn are imported only here)."""
+    from careweave.gateway.app import ChannelHttpSource
+
+    return ChannelHttpSource(config, engine)

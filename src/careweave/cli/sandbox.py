@@ -12,6 +12,7 @@ import signal
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -25,11 +26,12 @@ from careweave.exceptions import CareweaveError, ConfigError
 from careweave.masterdata.files import MasterData, load_master_data
 from careweave.sandbox.ehr.delivery import FeedReport, ResendPolicy, deliver_feed
 from careweave.sandbox.ehr.messages import GeneratedMessage
-from careweave.sandbox.erp.config import DEMO_CLIENT_SECRET
 from careweave.sandbox.health_system import MALFORMED_RATE, simulated_day
-from careweave.sandbox.masterdata_export import write_master_files
-from careweave.sandbox.stack import SandboxStack, SimulatorSpec, plan_simulators
 
+if TYPE_CHECKING:
+    from careweave.sandbox.stack import SimulatorSpec
+
+# The simulators (Litestar apps) are imported by the commands that serve them, not at start-up.
 app = typer.Typer(
     help="The simulated health system: its simulators, its EHR's traffic, its master data.",
     no_args_is_help=True,
@@ -49,6 +51,8 @@ def _warn(message: str) -> None:
 
 
 def _check_secrets(specs: list[SimulatorSpec]) -> None:
+    from careweave.sandbox.erp.config import DEMO_CLIENT_SECRET
+
     for spec in specs:
         for erp in spec.erp:
             value = os.environ.get(erp.secret_env)
@@ -68,6 +72,8 @@ def serve(config: Path = ConfigFile) -> None:
     on-hand, ``http``: an endpoint that accepts everything); a FHIR channel's EHR on loopback gets
     the EHR FHIR simulator. Prints ``ready`` on stdout once all listen. A port already taken exits 1.
     """
+    from careweave.sandbox.stack import SandboxStack, plan_simulators
+
     settings = settings_from(config)
     try:
         specs = plan_simulators(settings)
@@ -208,6 +214,8 @@ def masterdata(
     out: Path = typer.Option(..., "--out", help="Folder to write the CSV files into."),
 ) -> None:
     """Write the simulated health system's master data (the example's ``masterdata`` folder)."""
+    from careweave.sandbox.masterdata_export import write_master_files
+
     try:
         written = write_master_files(out)
     except OSError as exc:
