@@ -34,13 +34,19 @@ typecheck: $(VENV)/.synced
 test: lint typecheck
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
-bench: $(VENV)/.synced
+$(VENV)/.bench-synced: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen --python $(PYTHON) --group bench
+	touch $@
+
+bench: $(VENV)/.bench-synced
 	$(VENV)/bin/python bench/ingest.py
 	$(VENV)/bin/python bench/queue.py
 	$(VENV)/bin/python bench/hl7.py
 	$(VENV)/bin/python bench/x12.py
 	$(VENV)/bin/python bench/mllp_echo.py
 	$(VENV)/bin/python bench/erp.py
+	$(VENV)/bin/python bench/e2e.py
+	$(VENV)/bin/python bench/mpi.py
 
 clean:
 	rm -rf $(VENV) .uv .mypy_cache .ruff_cache .pytest_cache

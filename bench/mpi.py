@@ -117,7 +117,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=10)
     args = parser.parse_args()
     duplicates = generate_duplicate_set(args.people, args.seed)
-    raw = [PatientRecord(**row) for row in duplicates.rows]
+    raw = [PatientRecord.from_row(row) for row in duplicates.rows]
 
     matcher = PatientMatcher()
     started = time.perf_counter()

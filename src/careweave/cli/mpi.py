@@ -29,12 +29,6 @@ from careweave.masterdata.identity import (
     PatientMatcher,
     read_patient_file,
 )
-from careweave.sandbox.identity import (
-    generate_duplicate_set,
-    linkage_quality,
-    read_truth,
-    write_duplicate_set,
-)
 
 app = typer.Typer(
     help="The patient index (MPI): match patient registrations, generate the sandbox's "
@@ -134,6 +128,8 @@ def _print_summary(result: MatchResult, seconds: float) -> None:
 
 
 def _print_quality(result: MatchResult, truth_file: Path, *, to_stderr: bool) -> None:
+    from careweave.sandbox.identity import linkage_quality, read_truth
+
     try:
         truth = read_truth(truth_file)
     except (KeyError, OSError) as exc:
@@ -157,6 +153,8 @@ def generate(
     """Write the sandbox's duplicate-patient set: registrations of PEOPLE persons in the EHR,
     the revenue-cycle platform and the ERP, duplicates with the errors desks make, twins and
     namesakes; the truth goes to a second file."""
+    from careweave.sandbox.identity import generate_duplicate_set, write_duplicate_set
+
     truth_path = truth or out.with_name(f"{out.stem}.truth.csv")
     if truth_path.resolve() == out.resolve():
         fail("--truth must not be the --out file", 2)

@@ -12,7 +12,7 @@ from careweave.sandbox.identity import generate_duplicate_set, linkage_quality
 @pytest.mark.parametrize("seed", [2027, 31337])
 def test_automatic_links_are_precise_and_complete_and_the_rest_are_reviewed(seed: int) -> None:
     duplicates = generate_duplicate_set(5000, seed)
-    result = PatientMatcher().match(PatientRecord(**row) for row in duplicates.rows)
+    result = PatientMatcher().match(PatientRecord.from_row(row) for row in duplicates.rows)
     clusters = result.cluster_ids()
 
     quality = linkage_quality(clusters, duplicates.truth)

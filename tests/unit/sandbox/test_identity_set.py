@@ -56,7 +56,7 @@ def test_the_systems_write_their_own_formats() -> None:
 
 
 def test_duplicates_carry_the_errors_the_field_sees() -> None:
-    records = PatientMatcher().prepare(PatientRecord(**row) for row in SET.rows)
+    records = PatientMatcher().prepare(PatientRecord.from_row(row) for row in SET.rows)
     by_person: dict[str, list[int]] = {}
     for record in records:
         by_person.setdefault(SET.truth[record.id], []).append(record.index)

@@ -238,7 +238,8 @@ class SsnComparison(BaseComparison):
     levels = ("exact", "last_four", "one_edit", DIFFERENT, MISSING)
     m_start = (0.5, 0.45, 0.03, 0.02)
     u_start = (0.000001, 0.0001, 0.003, 0.996899)
-    exact_field = "ssn9"
+    # No exact_field: nearly every pair sharing a full SSN is one person, so counting equal
+    # values would measure the duplicates, not chance; the sample and the prior decide.
 
     def level(self, a: PreparedRecord, b: PreparedRecord) -> int:
         x, y = a.ssn, b.ssn

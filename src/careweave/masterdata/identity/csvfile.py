@@ -72,13 +72,6 @@ def _read(path: Path, rows: Iterator[list[str]]) -> PatientFile:
             parse_birth_date(values["birth_date"])
         except ValueError as exc:
             result.warnings.append(f"{path}:{number}: {exc}; matched without it")
-        authority, mrn = values.get("assigning_authority", ""), values.get("mrn", "")
-        result.records.append(
-            PatientRecord(
-                id=record_id,
-                **{c: values[c] for c in COLUMNS if c != "id"},
-                identifiers=((authority, mrn),) if authority and mrn else (),
-            )
-        )
+        result.records.append(PatientRecord.from_row(values))
         result.lines.append(number)
     return result

@@ -8,6 +8,7 @@ values every comparison and blocking rule reads, computed once per record.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from careweave.masterdata.identity.contact import (
@@ -48,6 +49,29 @@ class PatientRecord:
     ssn: str = ""
     """Nine digits, a masked form (``***-**-1234``) or the last four."""
     identifiers: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, str]) -> PatientRecord:
+        """The record for a CSV row (the matcher's columns; ``assigning_authority`` and ``mrn``
+        when present); values are stripped, missing columns are empty."""
+
+        def value(name: str) -> str:
+            return (row.get(name) or "").strip()
+
+        authority, mrn = value("assigning_authority"), value("mrn")
+        return cls(
+            id=value("id"),
+            given=value("given"),
+            family=value("family"),
+            birth_date=value("birth_date"),
+            sex=value("sex"),
+            address=value("address"),
+            city=value("city"),
+            postcode=value("postcode"),
+            phone=value("phone"),
+            ssn=value("ssn"),
+            identifiers=((authority, mrn),) if authority and mrn else (),
+        )
 
     @classmethod
     def from_identity(cls, record_id: str, identity: PatientIdentity) -> PatientRecord:
@@ -110,11 +134,6 @@ class PreparedRecord:
     def ssn4(self) -> str:
         """The SSN's last four digits."""
         return self.ssn[-4:]
-
-    @property
-    def ssn9(self) -> str:
-        """The full SSN, or ``""`` when only the last four are known."""
-        return self.ssn if len(self.ssn) == 9 else ""
 
     def names_swapped(self) -> PreparedRecord:
         """This record with given and family names exchanged (a registration typed backwards)."""

@@ -15,9 +15,6 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-from faker import Faker
-from faker.providers.person.en_US import Provider as NameTables
-
 from careweave.masterdata.identity.names import fold, soundex
 from careweave.masterdata.identity.nicknames import name_forms
 
@@ -80,6 +77,10 @@ class _Names:
     """Weighted name draws (US frequencies, with a share of other origins)."""
 
     def __init__(self, rng: random.Random) -> None:
+        # Faker is imported where it is used: it costs a quarter second, and every careweave
+        # command imports this module's package.
+        from faker.providers.person.en_US import Provider as NameTables
+
         self.rng = rng
         self._male = _weighted(NameTables.first_names_male)
         self._female = _weighted(NameTables.first_names_female)
@@ -114,6 +115,8 @@ def _weighted(table: dict[str, float]) -> tuple[list[str], list[float]]:
 
 def build_region(rng: random.Random, seed: int, towns: int = 40) -> tuple[Town, ...]:
     """Towns with Faker's city names, distinct ZIP codes and streets."""
+    from faker import Faker
+
     fake = Faker("en_US")
     fake.seed_instance(seed)
     codes = rng.sample(range(100, 100 + 10 * towns), towns)

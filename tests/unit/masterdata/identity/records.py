@@ -7,7 +7,7 @@ from careweave.masterdata.identity.records import PatientRecord, PreparedRecord,
 
 def patient(record_id: str = "r1", index: int = 0, **fields: str) -> PreparedRecord:
     """A normalised record with the given raw fields (the others empty)."""
-    return prepare(PatientRecord(id=record_id, **fields), index)
+    return prepare(PatientRecord.from_row({"id": record_id, **fields}), index)
 
 
 JOHN = {

@@ -16,7 +16,7 @@ from careweave.sandbox.identity import generate_duplicate_set
 def sandbox_records(people: int, seed: int) -> tuple[list[PreparedRecord], set[tuple[int, int]]]:
     """The sandbox set, prepared, and its true pairs (record indices)."""
     duplicates = generate_duplicate_set(people, seed)
-    records = PatientMatcher().prepare(PatientRecord(**row) for row in duplicates.rows)
+    records = PatientMatcher().prepare(PatientRecord.from_row(row) for row in duplicates.rows)
     by_person: dict[str, list[int]] = {}
     for record in records:
         by_person.setdefault(duplicates.truth[record.id], []).append(record.index)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from careweave.masterdata.identity import Decision, MatchPolicy, PatientMatcher, PatientRecord
 from careweave.model.identity import AdministrativeSex, Identifier, PatientIdentity, PersonName
 
-BASE = dict(city="Appleton", postcode="54911")  # noqa: C408
+BASE = {"city": "Appleton", "postcode": "54911"}
 
 
 def rec(
     record_id: str, given: str, family: str, birth: str, sex: str, **more: str
 ) -> PatientRecord:
-    return PatientRecord(id=record_id, given=given, family=family, birth_date=birth, sex=sex,
-                         **{**BASE, **more})  # fmt: skip
+    fields = {"id": record_id, "given": given, "family": family, "birth_date": birth, "sex": sex}
+    return PatientRecord.from_row({**fields, **BASE, **more})
 
 
 def crowd() -> list[PatientRecord]:
@@ -29,7 +29,7 @@ def crowd() -> list[PatientRecord]:
             "MF"[n % 2],
             address=f"{100 + n} Pine St",
             phone=f"920555{1000 + n}",
-        )  # fmt: skip
+        )
         for n, (given, family) in enumerate(names)
     ]
 
