@@ -185,6 +185,59 @@ class EngineConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
             )
 
 
+class PartyConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A claim submitter or receiver (loops 1000A / 1000B of the 837)."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1)]
+    """NM103: the organization's name."""
+    id: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+    """NM109: the id the clearinghouse knows it by (ETIN)."""
+    contact_name: str = ""
+    """PER02 (submitter only; empty: the name)."""
+    contact_phone: str = ""
+    """PER04 (submitter only)."""
+
+
+_ISA_ID = Annotated[str, msgspec.Meta(min_length=1, max_length=15, pattern=r"^[A-Za-z0-9 ]+$")]
+_GS_CODE = Annotated[str, msgspec.Meta(max_length=15, pattern=r"^[A-Za-z0-9 ]*$")]
+
+
+class InterchangeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The ISA/GS envelope of the 837 files."""
+
+    sender_id: _ISA_ID
+    """ISA06: the submitter's interchange id (control numbers are unique per sender)."""
+    receiver_id: _ISA_ID
+    """ISA08: the clearinghouse's interchange id."""
+    sender_qualifier: Annotated[str, msgspec.Meta(pattern=r"^[A-Z0-9]{2}$")] = "ZZ"
+    """ISA05 (ZZ mutually defined, 30 federal tax id ...)."""
+    receiver_qualifier: Annotated[str, msgspec.Meta(pattern=r"^[A-Z0-9]{2}$")] = "ZZ"
+    """ISA07."""
+    usage: Literal["T", "P"] = "P"
+    """ISA15: P production, T test."""
+    acknowledgment_requested: Literal["0", "1"] = "0"
+    """ISA14: 1 asks for a TA1."""
+    application_sender: _GS_CODE = ""
+    """GS02 application sender's code (empty: ``sender_id``)."""
+    application_receiver: _GS_CODE = ""
+    """GS03 application receiver's code (empty: ``receiver_id``)."""
+
+
+class ClaimsSettingsConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """``[claims]``: who submits 837 claims to whom (the ``claim-submission`` flow needs it).
+
+    The billing provider of each legal entity comes from the ``[masterdata] entities`` file.
+    """
+
+    submitter: PartyConfig
+    receiver: PartyConfig
+    interchange: InterchangeConfig
+    claims_per_transaction: Annotated[int, msgspec.Meta(ge=1, le=5000)] = 100
+    """Claims per 837 transaction set (ST/SE); the guides advise at most 5000."""
+    claims_per_file: Annotated[int, msgspec.Meta(ge=1)] = 1000
+    """Claims per 837 file (one interchange)."""
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """A whole careweave configuration."""
 
@@ -194,6 +247,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """Master-data files, relative to the settings file."""
     notifications: NotificationsConfig = msgspec.field(default_factory=NotificationsConfig)
     """How owning teams hear of their exception cases (webhook, e-mail)."""
+    claims: ClaimsSettingsConfig | None = None
+    """Claim submission (submitter, receiver, 837 envelope); None: not configured."""
 
     def check(
         self,

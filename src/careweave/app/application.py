@@ -89,7 +89,9 @@ class Application:
         if self._settings_dir is None:
             return
         masterdata = _masterdata(self.settings, self._settings_dir, self._clock)
-        services = FlowServices.from_master_data(masterdata, clock=self._clock)
+        services = FlowServices.from_master_data(
+            masterdata, clock=self._clock, claims=self.settings.claims
+        )
         channels = {
             config.name: build_channel(
                 config, self.registries, services, settings_dir=self._settings_dir
@@ -190,7 +192,7 @@ def build_application(
     from_files = services is None and masterdata is None  # the settings' files: watch them
     if services is None:
         masterdata = masterdata or _masterdata(settings, settings_dir, clock)
-        services = FlowServices.from_master_data(masterdata, clock=clock)
+        services = FlowServices.from_master_data(masterdata, clock=clock, claims=settings.claims)
     store = store if store is not None else build_store(settings.engine)
     engine = build_engine(
         settings,
@@ -280,7 +282,7 @@ async def check_application(
             settings,
             build_store(settings.engine),
             registries=registries,
-            services=FlowServices.from_master_data(masterdata, clock=clock),
+            services=FlowServices.from_master_data(masterdata, clock=clock, claims=settings.claims),
             connector_overrides=connectors,
             middleware=[],
             clock=clock,

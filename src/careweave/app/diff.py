@@ -142,7 +142,7 @@ def what_if_channels(
     if services is None:
         on = settings.masterdata.as_of or clock.now().date()
         masterdata = load_master_data(settings.masterdata, base_dir=settings_dir, on=on)
-        services = FlowServices.from_master_data(masterdata, clock=clock)
+        services = FlowServices.from_master_data(masterdata, clock=clock, claims=settings.claims)
     else:
         services = dataclasses.replace(services, clock=clock)
     return {

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import typer
 
-from careweave.cli import cases, diff, engine, erp, fhir, hl7, mpi, report, revenue, sandbox, x12
+from careweave.cli import (
+    cases,
+    diff,
+    engine,
+    erp,
+    fhir,
+    hl7,
+    mpi,
+    report,
+    revenue,
+    revenue_bill,
+    sandbox,
+    x12,
+)
 
 app = typer.Typer(
     name="careweave",
@@ -28,6 +41,7 @@ app.add_typer(x12.app, name="x12")
 app.add_typer(fhir.app, name="fhir")
 app.add_typer(erp.crosswalk_app, name="crosswalk")
 app.add_typer(erp.erp_app, name="erp")
+revenue.app.command("bill")(revenue_bill.bill)
 app.add_typer(revenue.app, name="revenue")
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(mpi.app, name="mpi")

@@ -34,7 +34,7 @@ import msgspec
 from careweave.codecs.x12 import Claim, StateControlNumbers
 from careweave.config import ChannelConfig
 from careweave.engine.clock import Clock, SystemClock
-from careweave.exceptions import CareweaveError, MappingError
+from careweave.exceptions import CareweaveError, ConfigError, MappingError
 from careweave.flows.base import BaseFlow
 from careweave.flows.claim_register import ClaimRegister
 from careweave.flows.claim_rejections import BILLING_TEAM
@@ -282,8 +282,13 @@ class ClaimSubmissionFlow(BaseFlow):
 
 def build_claim_submission(services: FlowServices) -> ClaimSubmissionFlow:
     """The flow, from the claims settings (its channel is of format ``claim-run``)."""
+    if services.claims is None:
+        raise ConfigError(
+            f"flow {ClaimSubmissionFlow.name!r} needs the [claims] section (submitter, receiver, "
+            "interchange) and [masterdata] entities (see docs/configuration.md)"
+        )
     return ClaimSubmissionFlow(
-        services.need(services.claims, "claims", ClaimSubmissionFlow.name),
+        services.claims,
         clock=services.clock,
         destination=services.clearinghouse_destination,
         rcm_destination=services.rcm_destination,

@@ -34,6 +34,7 @@ from careweave.codecs.x12 import (
     write_claims,
 )
 from careweave.codecs.x12.claim_writer import ClaimKind
+from careweave.config import ClaimsSettingsConfig
 from careweave.exceptions import ValidationError, X12Error
 from careweave.flows.claim_register import RegisteredClaim, RegisteredLine
 from careweave.model.rcm import RcmAccount, RcmAccountLine
@@ -54,6 +55,31 @@ class ClaimsConfig(msgspec.Struct, frozen=True, kw_only=True):
     """By legal entity code, as the platform's accounts name it."""
     claims_per_transaction: int = 100
     claims_per_file: int = 1000
+
+
+def claims_config(
+    settings: ClaimsSettingsConfig, billing_providers: dict[str, BillingProvider]
+) -> ClaimsConfig:
+    """The claims configuration of the ``[claims]`` section and the entities' billing providers."""
+    envelope = settings.interchange
+    return ClaimsConfig(
+        submitter=Organization(
+            settings.submitter.name, settings.submitter.id,
+            settings.submitter.contact_name, settings.submitter.contact_phone,
+        ),
+        receiver=Organization(settings.receiver.name, settings.receiver.id),
+        envelope=EnvelopeConfig(
+            sender_id=envelope.sender_id, receiver_id=envelope.receiver_id,
+            sender_qualifier=envelope.sender_qualifier,
+            receiver_qualifier=envelope.receiver_qualifier, usage=envelope.usage,
+            acknowledgment_requested=envelope.acknowledgment_requested,
+            application_sender=envelope.application_sender,
+            application_receiver=envelope.application_receiver,
+        ),
+        billing_providers=billing_providers,
+        claims_per_transaction=settings.claims_per_transaction,
+        claims_per_file=settings.claims_per_file,
+    )  # fmt: skip
 
 
 def claim_id_for(encounter_id: str) -> str:

@@ -19,6 +19,7 @@ from careweave.exceptions import ConfigError
 from careweave.model.flow import ERP_DESTINATION, RCM_DESTINATION
 
 if TYPE_CHECKING:
+    from careweave.config import ClaimsSettingsConfig
     from careweave.flows.claims import ClaimsConfig
     from careweave.flows.finance_posting import PayeeResolver
     from careweave.masterdata.billing import BillingReferences, CoverageTable
@@ -91,8 +92,28 @@ class FlowServices:
     """The destination claim-submission queues its 837 files for (``http`` or ``file``)."""
 
     @classmethod
-    def from_master_data(cls, data: MasterData, *, clock: Clock | None = None) -> FlowServices:
-        """The services of loaded master data (``[masterdata]``); what it lacks stays None."""
+    def from_master_data(
+        cls,
+        data: MasterData,
+        *,
+        clock: Clock | None = None,
+        claims: ClaimsSettingsConfig | None = None,
+    ) -> FlowServices:
+        """The services of loaded master data (``[masterdata]``); what it lacks stays None.
+
+        ``claims``: the settings' ``[claims]`` section, completed with the billing providers of
+        ``[masterdata] entities`` (ConfigError when that file is not named).
+        """
+        claims_config = None
+        if claims is not None:
+            from careweave.flows.claims import claims_config as build_claims
+
+            if data.entities is None:
+                raise ConfigError(
+                    "[claims] needs [masterdata] entities: the billing provider (name, NPI, "
+                    "tax id, address) of each legal entity (see docs/configuration.md)"
+                )
+            claims_config = build_claims(claims, data.entities.billing_providers())
         return cls(
             clock=clock or SystemClock(),
             crosswalk=data.crosswalk,
@@ -107,6 +128,7 @@ class FlowServices:
             billing=data.billing,
             payees=data.payees,
             coverage=data.coverage,
+            claims=claims_config,
         )
 
     def need(self, value: T | None, name: str, flow: str) -> T:

@@ -23,9 +23,9 @@ class EnvelopeConfig(msgspec.Struct, frozen=True):
     """Who sends to whom, and how the interchange is marked."""
 
     sender_id: str
-    """ISA06 / GS02."""
+    """ISA06 (and GS02 unless ``application_sender`` is set)."""
     receiver_id: str
-    """ISA08 / GS03."""
+    """ISA08 (and GS03 unless ``application_receiver`` is set)."""
     sender_qualifier: str = "ZZ"
     receiver_qualifier: str = "ZZ"
     usage: str = "P"
@@ -35,6 +35,10 @@ class EnvelopeConfig(msgspec.Struct, frozen=True):
     delimiters: Delimiters = Delimiters("*", ":", "~", "^")
     newline: bool = True
     """Put a newline after each terminator (easier to read, ignored by readers)."""
+    application_sender: str = ""
+    """GS02 (empty: ``sender_id``)."""
+    application_receiver: str = ""
+    """GS03 (empty: ``receiver_id``)."""
 
 
 def _check(value: str, delimiters: Delimiters) -> str:
@@ -92,7 +96,8 @@ def build_interchange(
 
     for functional_id, version, transactions in groups:
         group_number = str(numbers.next("group"))
-        emit("GS", [functional_id, config.sender_id, config.receiver_id,
+        emit("GS", [functional_id, config.application_sender or config.sender_id,
+                    config.application_receiver or config.receiver_id,
                     created.strftime("%Y%m%d"), created.strftime("%H%M"), group_number, "X",
                     version])  # fmt: skip
         for body in transactions:
