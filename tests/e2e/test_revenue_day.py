@@ -10,9 +10,10 @@ totals read from the raw 837 and 835 files and the platform's A/R agree per clai
 day and per period, to the cent; every 837 file the day wrote must validate with pyx12 with zero
 errors.
 
-Figures on the 2-core machine (seed 7): 10,857 HL7 messages, 10,678 charges and 237 credits,
-2,855 claims with 10,128 lines, 20,844 GL postings; about 140 s, of which ~35 s MLLP ingest with
-the flows and ~70 s posting to the GL one HTTP request per posting.
+Figures on the 2-core machine (seed 7, 2026-12): 10,580 charges and 236 credits, 2,855 claims with
+10,036 lines on 171 checks, 20,496 journals posted to the ERP simulator one HTTP request each;
+about 120 s alone, 210 s with other test runs sharing the machine (then ~65 s MLLP ingest with the
+flows, ~85 s posting the journals, 4 s reading and reconciling the three sides).
 """
 
 from __future__ import annotations

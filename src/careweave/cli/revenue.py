@@ -27,9 +27,10 @@ def reconcile(
         typer.Option(help="Keep the day's database, claim register and files here (wiped first)."),
     ] = None,
 ) -> None:
-    """Run a sandbox day (EHR -> engine -> RCM -> 837 -> clearinghouse -> 835 -> GL) and reconcile.
+    """Run a sandbox day (EHR -> engine -> RCM -> 837 -> clearinghouse -> 835 -> ERP) and reconcile.
 
-    Exits 1 when the books do not reconcile, after naming every mismatch.
+    The ERP's trial balance and journals, the raw 837/835 totals and the RCM's A/R are compared;
+    exits 1 when the books do not reconcile, after naming the breaks.
     """
     from careweave.observability.logging import configure_logging
     from careweave.sandbox.revenue_day import RevenueDayConfig, run_revenue_day

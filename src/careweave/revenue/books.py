@@ -10,13 +10,9 @@ Three sides, each built by its own system from what it received:
 - the revenue-cycle platform's accounts receivable per claim (:class:`ReceivableFact`): what it
   billed, the payments and adjustments it applied, its balances.
 
-What the ledger should hold is derived here from the 835 alone, with this module's own reading of
-the adjustment codes (:func:`adjustment_kind`) and the chart of accounts: a payment debits cash;
-a patient-responsibility (PR) amount patient A/R, a contractual one (CO-45 and the like) the
-contractual allowance, a write-off the denial write-off, any other adjustment denials pending;
-each credits insurance A/R; a PLB amount debits provider-level adjustments and credits cash. A GL
-line is tied to its claim by the journal's description (``... trace <TRN02> claim <CLP01>``, as
-the finance-posting flow writes it).
+What the ledger should hold is derived from the 835s alone, with the reconciliation's own reading
+of the adjustment codes and the chart of accounts (:mod:`careweave.revenue.remittance_ledger`); a
+GL line is tied to its claim by its journal's description.
 
 Every difference is a :class:`Break` naming the claim (and its encounter), the journal or the
 entity and day, and the amount. Checks: the files' own arithmetic (``x12``); per claim and account,
@@ -29,19 +25,24 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
-import enum
-import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 import msgspec
 
 from careweave.masterdata.cost_centers import ChartOfAccounts
+from careweave.revenue.remittance_ledger import (
+    Kind,
+    LedgerKey,
+    account_names,
+    adjustment_kind,
+    expected_items,
+    expected_ledger,
+    reference,
+)
 from careweave.revenue.x12_totals import CasAmount, RemittedClaim, X12Totals
 
 ZERO = Decimal("0.00")
-_TRACE = re.compile(r"\btrace (\S+)")
-_CLAIM = re.compile(r"\bclaim (\S+)")
 
 
 class Break(msgspec.Struct, frozen=True, kw_only=True):
@@ -104,98 +105,6 @@ class ReceivableFact(msgspec.Struct, frozen=True, kw_only=True):
     postings: tuple[ReceivablePosting, ...] = ()
 
 
-class Kind(enum.StrEnum):
-    """What an 835 amount is, for the books."""
-
-    PAID = "paid"
-    CONTRACTUAL = "contractual"
-    PATIENT = "patient responsibility"
-    DENIED = "denied"
-    WRITTEN_OFF = "written off"
-    PROVIDER = "provider-level"
-
-
-CONTRACTUAL_REASONS = frozenset(
-    {"24", "45", "59", "69", "70", "74", "75", "94", "104", "131", "253"}
-)
-"""CARCs of expected reductions under the payer contract (fee schedule, capitation, ...)."""
-WRITE_OFF_REASONS = frozenset({"23", "246"})
-"""CARCs absorbed without a denial work item (prior payer impact, reporting-only)."""
-
-
-def adjustment_kind(group: str, reason: str) -> Kind:
-    """The kind of a CAS amount: PR is the patient's, then contractual, write-off, else denied."""
-    if group == "PR":
-        return Kind.PATIENT
-    if reason in CONTRACTUAL_REASONS:
-        return Kind.CONTRACTUAL
-    if reason in WRITE_OFF_REASONS:
-        return Kind.WRITTEN_OFF
-    return Kind.DENIED
-
-
-def debit_account(kind: Kind, chart: ChartOfAccounts) -> str:
-    """The account an amount of ``kind`` debits (insurance A/R, or cash for PLB, is credited)."""
-    return {
-        Kind.PAID: chart.cash,
-        Kind.CONTRACTUAL: chart.contractual_allowance,
-        Kind.PATIENT: chart.patient_ar,
-        Kind.DENIED: chart.denials_pending,
-        Kind.WRITTEN_OFF: chart.denial_write_off,
-        Kind.PROVIDER: chart.provider_level_adjustment,
-    }[kind]
-
-
-def account_names(chart: ChartOfAccounts) -> dict[str, str]:
-    """The remittance accounts of the chart, by number, with a short name."""
-    return {
-        chart.cash: "cash",
-        chart.insurance_ar: "insurance A/R",
-        chart.patient_ar: "patient A/R",
-        chart.denials_pending: "denials pending",
-        chart.contractual_allowance: "contractual allowance",
-        chart.denial_write_off: "denial write-off",
-        chart.provider_level_adjustment: "provider-level adjustments",
-    }
-
-
-def reference(description: str) -> tuple[str, str]:
-    """(trace, claim) a remittance journal's description names; ``""`` for what it does not."""
-    trace, claim = _TRACE.search(description), _CLAIM.search(description)
-    return (trace.group(1) if trace else "", claim.group(1) if claim else "")
-
-
-_Key = tuple[str, dt.date | None, str, str, str]
-"""(entity, day, trace, claim, account)."""
-
-
-def expected_items(x12: X12Totals, chart: ChartOfAccounts) -> dict[_Key, list[Decimal]]:
-    """Each signed (debit +) GL amount the 835s call for, per entity, day, trace, claim, account."""
-    found: dict[_Key, list[Decimal]] = collections.defaultdict(list)
-    for claim in x12.remitted:
-        at = (claim.entity, claim.day, claim.trace, claim.claim_id)
-        if claim.paid:
-            found[(*at, chart.cash)].append(claim.paid)
-            found[(*at, chart.insurance_ar)].append(-claim.paid)
-        for cas in claim.adjustments:
-            if cas.amount:
-                kind = adjustment_kind(cas.group, cas.reason)
-                found[(*at, debit_account(kind, chart))].append(cas.amount)
-                found[(*at, chart.insurance_ar)].append(-cas.amount)
-    for plb in x12.provider_adjustments:
-        if plb.amount:
-            at = (plb.entity, plb.day, plb.trace, "")
-            found[(*at, chart.provider_level_adjustment)].append(plb.amount)
-            found[(*at, chart.cash)].append(-plb.amount)
-    return found
-
-
-def expected_ledger(x12: X12Totals, chart: ChartOfAccounts) -> dict[_Key, Decimal]:
-    """The signed (debit +) GL balance the 835s call for, per entity, day, trace, claim, account."""
-    sums = {key: sum(items, ZERO) for key, items in expected_items(x12, chart).items()}
-    return {key: amount for key, amount in sums.items() if amount}
-
-
 class TotalsRow(msgspec.Struct, frozen=True, kw_only=True):
     """One measure for one entity and day, as the 835s, the GL and the platform state it."""
 
@@ -253,12 +162,12 @@ def _gl_breaks(
     x12: X12Totals, gl: Sequence[GlLine], chart: ChartOfAccounts, claims: _Claims
 ) -> list[Break]:
     expected = expected_items(x12, chart)
-    journals: dict[_Key, dict[str, Decimal]] = collections.defaultdict(
+    journals: dict[LedgerKey, dict[str, Decimal]] = collections.defaultdict(
         lambda: collections.defaultdict(lambda: ZERO)
     )
     for line in gl:
         trace, claim = reference(line.description)
-        key: _Key = (line.entity, line.day, trace, claim, line.account)
+        key: LedgerKey = (line.entity, line.day, trace, claim, line.account)
         journals[key][line.journal_id] += line.debit - line.credit
     names = account_names(chart)
     breaks = []

@@ -2,7 +2,8 @@
 
 One process, the embedded SQLite store, real sockets everywhere; the engine is built by
 :func:`careweave.app.build_application` from settings that name the simulators' URLs
-(``rcm``, ``http`` connectors), with the domain services made from the scenario:
+(``rcm``, ``http`` and ``erp`` connectors) and the claims' submitter and envelope (``[claims]``),
+with the domain services made from the scenario:
 
 1. the EHR simulator sends a day of HL7 v2 over MLLP; the ``ehr`` channel maps it and runs
    patient-to-billing, whose effects go to the revenue-cycle platform simulator over HTTP
@@ -38,7 +39,6 @@ import httpx
 import msgspec
 
 from careweave.app import build_application
-from careweave.codecs.x12 import EnvelopeConfig, Organization
 from careweave.config import parse_settings
 from careweave.connectors.rcm import RcmAccountsClient, RcmDestination
 from careweave.engine.clock import ManualClock, SystemClock
@@ -48,7 +48,7 @@ from careweave.exceptions import CareweaveError
 from careweave.flows.claim_register import registered_claims
 from careweave.flows.claim_run_report import ClaimRunResult, claim_run_report
 from careweave.flows.claim_submission import CLAIM_RUN_CONTENT_TYPE, claim_run_request
-from careweave.flows.claims import ClaimsConfig
+from careweave.flows.claims import claims_config
 from careweave.flows.services import FlowServices
 from careweave.mappings.x12_decode import X12_CONTENT_TYPE
 from careweave.model.rcm import CHARGE_CONTENT_TYPE, RcmChargeLine
@@ -118,6 +118,20 @@ def _settings(data_dir: Path, rcm_url: str, house_url: str, erp_url: str) -> str
 [engine]
 data_dir = "{data_dir}"
 log_level = "error"
+
+[claims.submitter]
+name = "RIVERBEND HEALTH"
+id = "RBH837"
+contact_name = "BILLING OFFICE"
+contact_phone = "9205550100"
+
+[claims.receiver]
+name = "CAREWEAVE CLEARINGHOUSE"
+id = "CWCLEARING"
+
+[claims.interchange]
+sender_id = "RBH837"
+receiver_id = "CWCLEARING"
 
 [[channels]]
 name = "ehr"
@@ -241,18 +255,6 @@ async def run_revenue_day(
     rcm = RcmSimulator()
     erp = ErpSimulator(ErpSimulatorConfig(rate_limit=100_000.0, rate_burst=10_000))
     seed_erp(erp.state, build_books(scenario))  # its item master and locations, as the demo's
-    services = FlowServices(
-        billing=billing_references(scenario),
-        coverage=coverage_table(scenario),
-        payees=payee_entities(scenario),
-        claims=ClaimsConfig(
-            submitter=Organization("RIVERBEND HEALTH", "RBH837", "BILLING OFFICE", "9205550100"),
-            receiver=Organization("CAREWEAVE CLEARINGHOUSE", "CWCLEARING"),
-            envelope=EnvelopeConfig(sender_id="RBH837", receiver_id="CWCLEARING"),
-            billing_providers=billing_providers(scenario),
-        ),
-        clock=calendar,
-    )
     with (
         SimulatorServer(rcm.app, name="rcm") as rcm_server,
         SimulatorServer(
@@ -263,11 +265,20 @@ async def run_revenue_day(
         settings = parse_settings(
             _settings(data_dir, rcm_server.base_url, house_server.base_url, erp_server.base_url)
         )
+        assert settings.claims is not None
+        # The scenario's master data, as [masterdata] files would give it, and the settings' claims.
+        services = FlowServices(
+            billing=billing_references(scenario),
+            coverage=coverage_table(scenario),
+            payees=payee_entities(scenario),
+            claims=claims_config(settings.claims, billing_providers(scenario)),
+            clock=calendar,
+        )
         application = build_application(
             settings,
             settings_dir=data_dir,
             env={"CAREWEAVE_ERP_SECRET": DEMO_CLIENT_SECRET},  # the connector's default secret_env
-            services=services,  # built from the scenario; claims settings are not a section yet
+            services=services,
             middleware=[],
             clock=SystemClock(),  # the simulated calendar is the flows' clock, not the workers'
         )

@@ -19,7 +19,7 @@ def test_revenue_reconcile_prints_a_reconciled_report_and_keeps_the_837s(tmp_pat
     assert result.exit_code == 0, result.output
     assert "careweave revenue reconciliation" in result.output
     assert "RECONCILED: every charge billed once" in result.output
-    assert "835 postings" in result.output
+    assert "ERP trial balance" in result.output and "10100 cash" in result.output
     written = sorted(p.name for p in (folder / "837").iterdir())
     assert any("837P" in name for name in written) and any("837I" in name for name in written)
     # The claim register and the control numbers are business state in the engine's database.

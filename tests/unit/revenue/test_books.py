@@ -10,13 +10,10 @@ import pytest
 
 from careweave.revenue.books import (
     GlLine,
-    Kind,
     ReceivableFact,
     ReceivablePosting,
     TrialBalanceFact,
-    adjustment_kind,
     reconcile_books,
-    reference,
 )
 from careweave.revenue.reconciliation import (
     ChargeFact,
@@ -25,6 +22,7 @@ from careweave.revenue.reconciliation import (
     reconcile,
     render_report,
 )
+from careweave.revenue.remittance_ledger import Kind, adjustment_kind, reference
 from careweave.revenue.x12_totals import CasAmount, X12Totals, read_totals
 from tests.unit.revenue.x12_samples import ISA
 

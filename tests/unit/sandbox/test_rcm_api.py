@@ -156,9 +156,10 @@ def test_public_surface() -> None:
     import careweave.sandbox.rcm as rcm_package
 
     assert set(rcm_package.__all__) == {
-        "AccountLine", "BatchResult", "BilledAccount", "BilledNotice", "ChargeBatch",
-        "ChargeLine", "ChargeRecord", "Coverage", "EncounterUpdate", "LineResult",
-        "PatientDemographics", "RcmSimulator", "RcmState", "SimulatorServer", "account_id_for",
+        "AccountLine", "AdjustmentAmount", "BatchResult", "BilledAccount", "BilledNotice",
+        "ChargeBatch", "ChargeLine", "ChargeRecord", "Coverage", "EncounterUpdate", "LineResult",
+        "PatientDemographics", "PostingResult", "RcmSimulator", "RcmState", "Receivable",
+        "RemittanceBatch", "RemittancePosting", "SimulatorServer", "account_id_for",
         "claim_for", "is_self_pay",
     }  # fmt: skip
 
