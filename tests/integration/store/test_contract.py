@@ -184,6 +184,31 @@ async def test_claim_gives_only_the_head_of_each_ordering_key(store: BaseStore):
     assert [e.idempotency_key for e in second] == ["k1:e2"]
 
 
+async def test_claim_finds_the_heads_behind_a_long_queue_on_one_key(store: BaseStore):
+    # 700 journals queued on one key (more than the SQLite claim's bounded walk looks at) hide
+    # the heads of the other keys from a walk in id order; the claim must still find them.
+    queued = [effect(f"gl:{n}", ordering_key="gl") for n in range(700)]
+    await store.ingest(message(trace_id="t1"), processed(*queued))
+    await store.ingest(
+        message(trace_id="t2"),
+        processed(effect("s:1", ordering_key="s"), effect("free"), effect("s:2", ordering_key="s")),
+    )
+    first = await claim(store)
+    assert [e.idempotency_key for e in first] == ["gl:0", "s:1", "free"]
+    assert await claim(store) == []
+    head = first[0]
+    retry_at = NOW + dt.timedelta(minutes=5)
+    await store.complete_effects(
+        [
+            outcome(head, AttemptOutcome.RETRY, next_attempt_at=retry_at, error="503"),
+            outcome(first[1], AttemptOutcome.DELIVERED),
+        ]
+    )
+    # The head waiting for its retry still holds its 699 followers back.
+    assert [e.idempotency_key for e in await claim(store, now=retry_at - SECOND)] == ["s:2"]
+    assert [e.idempotency_key for e in await claim(store, now=retry_at)] == ["gl:0"]
+
+
 async def test_a_dead_head_unblocks_its_key(store: BaseStore):
     await store.ingest(
         message(),

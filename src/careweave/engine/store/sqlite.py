@@ -25,6 +25,7 @@ from careweave.engine.store import (
     cases_sql,
     casework_sql,
     rows,
+    sqlite_claims,
     sqlite_reads,
     sqlite_writes,
     state_sql,
@@ -34,7 +35,7 @@ from careweave.engine.store.codec import PayloadCodec, PlainCodec
 from careweave.engine.store.migrations import load_migrations, split_statements
 from careweave.engine.store.sqlite_leases import LeaseTable
 from careweave.engine.store.sqlite_writer import SqliteWriter
-from careweave.engine.store.sqlite_writes import OPEN_STATES, epoch
+from careweave.engine.store.sqlite_writes import epoch
 from careweave.exceptions import MigrationError, StoreError, ValidationError
 from careweave.model.casework import (
     DueNotification,
@@ -370,19 +371,8 @@ class SqliteStore(BaseStore):
         scan = limit + len(leases)  # leased rows are still pending in the file: look past them
 
         def job(conn: sqlite3.Connection) -> list[Effect]:
-            cur = conn.execute(
-                f"""
-                {rows.EFFECT_SELECT} e
-                WHERE e.destination = ? AND e.state = 'pending' AND e.next_attempt_at <= ?
-                  AND (e.ordering_key IS NULL OR NOT EXISTS (
-                      SELECT 1 FROM effects p
-                      WHERE p.destination = e.destination AND p.ordering_key = e.ordering_key
-                        AND p.state IN {OPEN_STATES} AND p.id < e.id))
-                ORDER BY e.id LIMIT ?
-                """,
-                (destination, now_ts, scan),
-            )
-            return [rows.effect_from_row(r, self._codec) for r in cur]
+            found = sqlite_claims.claimable(conn, destination, now_ts, scan)
+            return [rows.effect_from_row(r, self._codec) for r in found]
 
         # A query that started before an outcome was committed may still see that effect pending:
         # skip effects released after this query began (see complete_effects).
