@@ -362,6 +362,8 @@ def _parsed_connector(kind: type, value: Any) -> Any:
     """msgspec's hook for the ``connector`` field: it holds a struct parsed by the registry."""
     if kind is ConnectorConfig and isinstance(value, ConnectorConfig):
         return value
+    # msgspec's dec_hook protocol: NotImplementedError means "not a type this hook decodes", which
+    # msgspec reports as a validation error naming the path.
     raise NotImplementedError(f"{kind!r} is not a settings type")
 
 

@@ -266,10 +266,7 @@ class Engine:
         for m in self.middleware:
             m.after_ingest(message, processing, result)
         if not result.duplicate:
-            for effect in processing.effects:
-                worker = self.workers.get(effect.destination)
-                if worker is not None:
-                    worker.wake()
+            self._wake(processing)
 
     def _ack(
         self, header: MessageHeader | None, processing: Processing, result: IngestResult
