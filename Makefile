@@ -32,7 +32,7 @@ typecheck: $(VENV)/.synced
 	$(VENV)/bin/mypy
 
 test: lint typecheck
-	$(VENV)/bin/pytest -q -p no:cacheprovider
+	$(VENV)/bin/pytest -q -p no:cacheprovider --durations=30
 
 $(VENV)/.bench-synced: uv.lock pyproject.toml | $(UV)
 	$(UV) sync --frozen --python $(PYTHON) --group bench
@@ -43,10 +43,12 @@ bench: $(VENV)/.bench-synced
 	$(VENV)/bin/python bench/queue.py
 	$(VENV)/bin/python bench/hl7.py
 	$(VENV)/bin/python bench/x12.py
+	$(VENV)/bin/python bench/fhir_validate.py
 	$(VENV)/bin/python bench/mllp_echo.py
 	$(VENV)/bin/python bench/erp.py
 	$(VENV)/bin/python bench/e2e.py
 	$(VENV)/bin/python bench/mpi.py
+	$(VENV)/bin/python bench/realpath.py
 
 clean:
 	rm -rf $(VENV) .uv .mypy_cache .ruff_cache .pytest_cache

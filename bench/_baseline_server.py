@@ -1,7 +1,10 @@
 """The bare baseline: an asyncio MLLP server that stores the raw message in SQLite and ACKs.
 
 Group commit (one writer thread, one transaction per batch), synchronous=FULL, WAL, ACK after
-commit: the least any durable MLLP ingest has to do. Run: python bench/_baseline_server.py PORT DB
+commit: the least any durable MLLP ingest has to do. With ``--post HOST:PORT`` it also POSTs each
+committed message to that HTTP sink over 8 keep-alive connections (no delivery bookkeeping: the
+least an MLLP-to-HTTP interface has to do). ``--uvloop`` runs it on uvloop, as careweave runs.
+Run: python bench/_baseline_server.py PORT DB [--post HOST:PORT] [--uvloop]
 """
 
 from __future__ import annotations
@@ -61,10 +64,32 @@ def ack_for(raw: bytes) -> bytes:
     return b"MSH|^~\\&|||||20261127||ACK|1|P|2.5.1\rMSA|AA|" + control + b"\r"
 
 
-async def main(port: int, path: str) -> None:
+_POSTERS: list[asyncio.Task[None]] = []
+
+
+async def _poster(host: str, port: int, jobs: asyncio.Queue[bytes]) -> None:
+    """One keep-alive connection POSTing queued messages, one request in flight."""
+    reader, writer = await asyncio.open_connection(host, port)
+    while True:
+        body = await jobs.get()
+        writer.write(
+            b"POST /in HTTP/1.1\r\nHost: sink\r\nContent-Type: application/hl7-v2\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
+        head = await reader.readuntil(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError(f"sink answered {head[:40]!r}")
+
+
+async def main(port: int, path: str, post: str | None) -> None:
     loop = asyncio.get_running_loop()
     writer = Writer(path, loop)
     writer.start()
+    posts: asyncio.Queue[bytes] = asyncio.Queue()
+    if post is not None:
+        host, _, sink_port = post.rpartition(":")
+        # Held in a module list: the loop keeps only weak references to tasks.
+        _POSTERS.extend(loop.create_task(_poster(host, int(sink_port), posts)) for _ in range(8))
 
     async def serve(reader: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
         try:
@@ -75,6 +100,8 @@ async def main(port: int, path: str) -> None:
                 writer.jobs.put((raw, future))
                 await future
                 w.write(START + ack_for(raw) + END)
+                if post is not None:
+                    posts.put_nowait(raw)
         except (asyncio.IncompleteReadError, ConnectionError):
             w.close()
 
@@ -85,4 +112,10 @@ async def main(port: int, path: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]), sys.argv[2]))
+    args = sys.argv[1:]
+    if "--uvloop" in args:
+        import uvloop
+
+        uvloop.install()
+    target = args[args.index("--post") + 1] if "--post" in args else None
+    asyncio.run(main(int(args[0]), args[1], target))

@@ -150,6 +150,6 @@ def nats_url() -> Iterator[str]:
 def _fresh_structlog() -> Iterator[None]:
     """Undo any logging configuration a test made (a CLI run configures structlog globally)."""
     yield
-    import structlog
+    from careweave.observability.logging import reset_logging
 
-    structlog.reset_defaults()
+    reset_logging()  # structlog's defaults, and the root handler and hooks careweave installed

@@ -39,6 +39,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from careweave.connectors.base import ConnectorConfig
+from careweave.connectors.file_source import FileSourceConfig
+from careweave.connectors.http_source.api_config import ApiConfig
 from careweave.connectors.http_source.config import HttpSourceConfig
 from careweave.connectors.policy import WorkerPolicy
 from careweave.connectors.registry import ConnectorRegistry, builtin_connectors
@@ -46,6 +48,19 @@ from careweave.engine.notifications.config import NotificationsConfig
 from careweave.exceptions import ConfigError
 from careweave.masterdata.config import MasterDataConfig
 from careweave.model.flow import ERP_DESTINATION, GENERAL_LEDGER_DESTINATION, RCM_DESTINATION
+from careweave.observability.config import MetricsConfig, TracingConfig
+
+
+class MllpTlsConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """TLS of an MLLP source: PEM files, relative to the settings file (like master data)."""
+
+    cert: Annotated[str, msgspec.Meta(min_length=1)]
+    """The listener's certificate (chain), PEM."""
+    key: Annotated[str, msgspec.Meta(min_length=1)]
+    """Its private key, PEM (unencrypted: keep the file readable by careweave only)."""
+    client_ca: Annotated[str, msgspec.Meta(min_length=1)] | None = None
+    """CA certificate(s) a peer's client certificate must chain to; set, a peer without one is
+    refused at the handshake (mutual TLS)."""
 
 
 class MllpSourceConfig(
@@ -63,11 +78,26 @@ class MllpSourceConfig(
     port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 2575
     """Port to bind (0 picks a free one)."""
     max_frame_bytes: Annotated[int, msgspec.Meta(ge=1)] = 1_048_576
-    """Largest accepted message; a larger frame is refused with AR."""
+    """Largest accepted message; a larger frame is answered AR and its first ``max_frame_bytes``
+    bytes are stored in error with the reason."""
     read_timeout: Annotated[float, msgspec.Meta(gt=0)] = 30.0
-    """Seconds to finish a frame once started."""
+    """Seconds to finish a frame once started (and a TLS handshake)."""
     idle_timeout: Annotated[float, msgspec.Meta(gt=0)] = 300.0
-    """Seconds an idle connection is kept."""
+    """Seconds a connection is kept without a complete frame (bytes that complete none count
+    for nothing)."""
+    max_connections: Annotated[int, msgspec.Meta(ge=1)] = 256
+    """Connections served at once; one more is closed straight away."""
+    max_connections_per_peer: Annotated[int, msgspec.Meta(ge=1)] = 64
+    """Connections served at once from one remote address."""
+    tls: MllpTlsConfig | None = None
+    """TLS for the listener (plain TCP when absent); with ``client_ca``, mutual TLS."""
+
+    def __post_init__(self) -> None:
+        if self.max_connections_per_peer > self.max_connections:
+            raise ValueError(
+                f"max_connections_per_peer ({self.max_connections_per_peer}) cannot exceed "
+                f"max_connections ({self.max_connections})"
+            )
 
 
 class DestinationConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -135,7 +165,7 @@ class ChannelConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
 
     name: Annotated[str, msgspec.Meta(min_length=1)]
     """Unique channel name."""
-    source: MllpSourceConfig | HttpSourceConfig
+    source: MllpSourceConfig | HttpSourceConfig | FileSourceConfig
     """Where messages come from."""
     format: str = "hl7v2"
     """How the message is decoded: ``hl7v2``, ``raw`` (and each format module's own, e.g. ``fhir``)."""
@@ -177,6 +207,11 @@ class EngineConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     """Logging level: ``debug``, ``info``, ``warning``, ``error`` or ``critical``."""
     log_format: Literal["console", "json"] = "console"
     """Human-readable or JSON logs."""
+    phi_key_env: Annotated[str, msgspec.Meta(pattern=r"^([A-Za-z_][A-Za-z0-9_]*)?$")] = ""
+    """Environment variable holding the PHI keyring (base64 of 32 bytes, or ``kid:base64,...``):
+    set, the store seals payloads, error text and compared keys with AES-256 (empty: off)."""
+    phi_key_file: str = ""
+    """Or a file holding the keyring (the demo writes one); relative to the working directory."""
 
     def __post_init__(self) -> None:
         if self.log_level.upper() not in logging.getLevelNamesMapping():
@@ -249,6 +284,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """How owning teams hear of their exception cases (webhook, e-mail)."""
     claims: ClaimsSettingsConfig | None = None
     """Claim submission (submitter, receiver, 837 envelope); None: not configured."""
+    api: ApiConfig | None = None
+    """The governed HTTP API (``careweave.gateway.api``); None: not served."""
+    tracing: TracingConfig = msgspec.field(default_factory=TracingConfig)
+    """OpenTelemetry tracing and its OTLP export (off by default)."""
+    metrics: MetricsConfig = msgspec.field(default_factory=MetricsConfig)
+    """Prometheus metrics on a port of the engine's own (the API serves them too)."""
 
     def check(
         self,
@@ -277,6 +318,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         ports = [c.source.port for c in self.channels if c.source.port != 0]
         if len(set(ports)) != len(ports):
             raise _at(f"two channels listen on the same port: {ports}", "$.channels")
+        if self.api is not None and self.api.port != 0 and self.api.port in ports:
+            raise _at(f"the API's port {self.api.port} is a channel's port too", "$.api.port")
         if self.engine.database_url and not self.engine.database_url.startswith(
             ("postgresql://", "postgres://")
         ):

@@ -18,8 +18,9 @@ What differs from a reader's terminal, and why:
 - the example's fixed ports are swapped for free ones, in the copy of its settings and in the
   commands that name them: someone may be running the example on this machine;
 - simulated days are small (``--encounters N`` runs with 20) to keep the test near a minute;
-- ``make demo`` runs as the command it runs, ``.venv/bin/careweave demo``, on a small day, and
-  ``make test`` does not run: this test is part of it.
+- ``make demo`` runs as the command it runs, ``.venv/bin/careweave demo``, on a small day and
+  without serving (``--no-serve``: it would serve until Ctrl-C), and ``make test`` does not run:
+  this test is part of it.
 
 The ``console`` blocks of docs/user-steps.md are run by
 tests/integration/cli/test_user_steps_docs.py, in the user-steps example; a block whose first line
@@ -54,8 +55,8 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SAMPLES = ROOT / "examples" / "samples"
 EXAMPLE_SETTINGS = "examples/health-system/careweave.toml"
-EXAMPLE_PORTS = (27575, 27580, 27590)
-"""The example's fixed ports: its MLLP feed, the revenue-cycle and the ERP simulators."""
+EXAMPLE_PORTS = (27575, 27580, 27590, 27600)
+"""The example's fixed ports: its MLLP feed, the revenue-cycle and the ERP simulators, its API."""
 SMALL_DAY = 20
 RUN = {"sh", "bash", "shell", "console"}
 TEMPLATE = "# template"
@@ -64,7 +65,7 @@ COVERED_ELSEWHERE = {
     "docs/user-steps.md": "tests/integration/cli/test_user_steps_docs.py",
 }
 """Documents whose ``console`` blocks another test runs (here only their ``sh`` blocks run)."""
-STAND_INS = {"make demo": f".venv/bin/careweave demo --encounters {SMALL_DAY}"}
+STAND_INS = {"make demo": f".venv/bin/careweave demo --no-serve --encounters {SMALL_DAY}"}
 NOT_RUN = {"make test": "this test is part of `make test`"}
 EXIT_CODES: dict[str, int] = {}
 """Documented commands that exit with another code than 0 (the code their document states)."""

@@ -29,6 +29,7 @@ from psycopg import sql
 from careweave.config import load_settings
 from careweave.engine.store.factory import build_store
 from careweave.sandbox.erp.config import DEMO_CLIENT_SECRET
+from tests.integration.api.example import EXAMPLE_API_SECRETS
 from tests.integration.cli.test_operator_mistakes import CAREWEAVE, _env
 from tests.integration.engine.helpers import free_port
 from tests.integration.sandbox.test_product_run import Server, example_copy, stored
@@ -86,7 +87,10 @@ def _second_engine(config: Path) -> Path:
     second = config.with_name("careweave-2.toml")
     settings = load_settings(config, {})
     first_port = settings.channels[0].source.port
-    second.write_text(text.replace(f"port = {first_port}", f"port = {port}"))
+    text = text.replace(f"port = {first_port}", f"port = {port}")
+    if settings.api is not None:  # each engine serves the API on a port of its own
+        text = text.replace(f"port = {settings.api.port}", f"port = {free_port()}")
+    second.write_text(text)
     return second
 
 
@@ -139,7 +143,7 @@ def _day(folder: Path, env: dict[str, str], *, kills: int, two_engines: bool) ->
 
 
 def test_sqlite_day_killed_three_times_ends_with_the_same_books(tmp_path: Path) -> None:
-    env = {**_env(), "CAREWEAVE_ERP_SECRET": DEMO_CLIENT_SECRET}
+    env = {**_env(), "CAREWEAVE_ERP_SECRET": DEMO_CLIENT_SECRET, **EXAMPLE_API_SECRETS}
     reference = _day(tmp_path / "reference", env, kills=0, two_engines=False)
     killed = _day(tmp_path / "killed", env, kills=KILLS, two_engines=False)
     assert reference["delivered"], "the day delivered effects"
@@ -152,7 +156,7 @@ def test_postgres_two_engines_one_killed_each_time_end_with_the_same_books(
     tmp_path: Path, postgres_url: str
 ) -> None:
     schemas = [f"cw_kill_{uuid.uuid4().hex[:10]}" for _ in range(2)]
-    base = {**_env(), "CAREWEAVE_ERP_SECRET": DEMO_CLIENT_SECRET}
+    base = {**_env(), "CAREWEAVE_ERP_SECRET": DEMO_CLIENT_SECRET, **EXAMPLE_API_SECRETS}
     base["CAREWEAVE_DATABASE_URL"] = postgres_url
     try:
         reference = _day(

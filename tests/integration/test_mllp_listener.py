@@ -438,14 +438,15 @@ async def test_sender_that_does_not_read_its_acks_is_paused_not_buffered(start_l
     assert [msa(ack)[2] for ack in acks] == ids
 
 
-async def test_frame_unfinished_at_end_of_stream_is_counted(start_listener):
+async def test_frame_unfinished_at_end_of_stream_is_counted_as_a_fragment(start_listener):
     listener = await start_listener(Recorder())
     reader, writer = await asyncio.open_connection("127.0.0.1", listener.port)
     writer.write(b"\x0bMSH|half")
     writer.write_eof()
     assert await asyncio.wait_for(reader.read(), timeout=2.0) == b""
     writer.close()
-    assert listener.stats.junk_bytes == 8
+    assert listener.stats.fragments == 1
+    assert listener.stats.junk_bytes == 0
     assert listener.stats.frames == 0
 
 
@@ -467,3 +468,54 @@ async def test_sender_that_never_reads_is_closed_after_the_idle_timeout(start_li
     assert listener.stats.active == 0
     assert listener.stats.idle_closed == 1
     writer.transport.abort()
+
+
+async def test_fragments_reach_the_fragment_handler_in_stream_order_with_their_reasons():
+    seen: list[tuple[str, bytes, str]] = []
+
+    async def handler(raw: bytes, peer: PeerInfo) -> bytes:
+        seen.append(("frame", raw[:20], ""))
+        return build_ack(parse_header(raw), AckCode.ACCEPT)
+
+    async def fragments(raw: bytes, reason: str, peer: PeerInfo) -> None:
+        seen.append(("fragment", raw, reason))
+
+    listener = MllpListener(
+        MllpListenerConfig(port=0, max_frame_bytes=400), handler, fragments=fragments
+    )
+    async with listener:
+        reader, writer = await asyncio.open_connection("127.0.0.1", listener.port)
+        big = message("BIG", b"x" * 1000)
+        writer.write(b"\x0bMSH|cut" + frame(message("OK1")) + frame(big) + b"\x0bMSH|tail")
+        writer.write_eof()
+        acks = await read_frames(reader, 2)
+        assert await reader.read() == b""
+        writer.close()
+    assert [msa(a)[1:3] for a in acks] == [["AA", "OK1"], ["AR", "BIG"]]
+    kinds = [(kind, reason.split(" after")[0].split(" (")[0]) for kind, _, reason in seen]
+    assert kinds == [
+        ("fragment", "frame interrupted by a new start block"),
+        ("frame", ""),
+        ("fragment", f"message of {len(big)} bytes exceeds the 400-byte limit"),
+        ("fragment", "frame without an end block at the end of the stream,"),
+    ]
+    assert seen[0][1] == b"MSH|cut"
+    assert seen[2][1] == big[:400]
+    assert seen[3][1] == b"MSH|tail"
+    assert listener.stats.fragments == 3
+
+
+async def test_oversized_frame_whose_fragment_cannot_be_stored_is_answered_ae():
+    async def fragments(raw: bytes, reason: str, peer: PeerInfo) -> None:
+        raise RuntimeError("disk full")
+
+    listener = MllpListener(
+        MllpListenerConfig(port=0, max_frame_bytes=200), Recorder(), fragments=fragments
+    )
+    async with listener, MllpClient("127.0.0.1", listener.port) as client:
+        ack = await client.send(message("BIG2", b"y" * 500))
+        # AR would tell the sender not to send it again; nothing was kept, so AE.
+        assert msa(ack)[1:3] == ["AE", "BIG2"]
+        assert "disk full" not in ack.decode()
+        assert ack_code(await client.send(message("NEXT"))) == "AA"
+    assert listener.stats.handler_errors == 1

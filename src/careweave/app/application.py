@@ -25,6 +25,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 
+from careweave.app.api import ApiHost, check_api
+from careweave.app.business_metrics import BusinessMetrics
 from careweave.app.engine import build_channel, build_connector, build_engine
 from careweave.app.registries import Registries, default_registries
 from careweave.app.reload import MasterDataWatcher, masterdata_files
@@ -56,6 +58,7 @@ class Application:
         clock: Clock | None = None,
         watch: bool = False,
         notifier: CaseNotifier | None = None,
+        api: ApiHost | None = None,
     ) -> None:
         self.settings = settings
         self.registries = registries
@@ -71,6 +74,8 @@ class Application:
         self._clock = clock or SystemClock()
         self.notifier = notifier
         """Tells owning teams of their cases while running (None without ``[notifications]``)."""
+        self.api = api
+        """The ``[api]`` server, started and stopped with the engine (None without ``[api]``)."""
         self.watcher: MasterDataWatcher | None = None
         """Reloads master data from its files while running (None when it was handed in)."""
         interval = settings.masterdata.watch_interval
@@ -116,6 +121,8 @@ class Application:
     async def start(self, *, listen: bool = True, deliver: bool = True) -> None:
         """Open the store if needed, start the destination workers and the listeners."""
         await self.open()
+        if self.api is not None and listen:
+            self.api.prepare()  # its clients' secrets and keys, before anything listens
         self._running = True
         try:
             await self.engine.start(listen=listen, deliver=deliver)
@@ -125,9 +132,13 @@ class Application:
             self.watcher.start()
         if self.notifier is not None:
             await self.notifier.start()
+        if self.api is not None and listen:
+            await self.api.start(self)
 
     async def stop(self) -> None:
         """Stop listening, finish deliveries in flight."""
+        if self.api is not None:
+            await self.api.stop()
         if self.notifier is not None:
             await self.notifier.stop()
         if self.watcher is not None:
@@ -193,7 +204,8 @@ def build_application(
     if services is None:
         masterdata = masterdata or _masterdata(settings, settings_dir, clock)
         services = FlowServices.from_master_data(masterdata, clock=clock, claims=settings.claims)
-    store = store if store is not None else build_store(settings.engine)
+    store = store if store is not None else build_store(settings.engine, env=env)
+    api = ApiHost(settings.api, env, settings_dir) if settings.api is not None else None
     engine = build_engine(
         settings,
         store,
@@ -204,7 +216,10 @@ def build_application(
         middleware=middleware,
         clock=clock,
         settings_dir=settings_dir,
+        http_guard=api.guard if api is not None else None,
     )
+    # The business gauges of /metrics, read from the store when scraped.
+    engine.metrics.on_scrape(BusinessMetrics(store, engine.metrics))
     return Application(
         settings=settings,
         registries=registries,
@@ -216,6 +231,7 @@ def build_application(
         clock=clock,
         watch=from_files,
         notifier=build_notifier(store, settings.notifications, env=env, clock=clock),
+        api=api,
     )
 
 
@@ -249,12 +265,15 @@ async def check_application(
 ) -> list[str]:
     """Build what ``run`` builds, open nothing; returns the warnings (ConfigError on a mistake).
 
+    An ``[api]`` client whose secret is not set in ``env`` is an error (naming the variable).
     Warnings: master-data rows that did not load, connector secrets not set in ``env`` (an
     error in ``run``), and what a connector says of its worker's policy (an event stream whose
     duplicate window is shorter than the worker's retries).
     """
     registries = registries if registries is not None else default_registries()
     clock = clock or SystemClock()
+    if settings.api is not None:
+        check_api(settings.api, env, settings_dir)
     masterdata = _masterdata(settings, settings_dir, clock)
     warnings = list(masterdata.warnings)
     warnings.extend(
@@ -268,7 +287,9 @@ async def check_application(
         for channel in settings.channels:
             for destination in channel.destinations:
                 secrets = _SecretsProbe(env)
-                connectors[destination.name] = build_connector(destination, registries, secrets)
+                connectors[destination.name] = build_connector(
+                    destination, registries, secrets, settings_dir
+                )
                 warnings.extend(
                     f"destination {destination.name}: {name} is not set in the environment; "
                     "`careweave run` refuses to start without it"
@@ -280,7 +301,7 @@ async def check_application(
                 )
         build_engine(
             settings,
-            build_store(settings.engine),
+            build_store(settings.engine, env=env),
             registries=registries,
             services=FlowServices.from_master_data(masterdata, clock=clock, claims=settings.claims),
             connector_overrides=connectors,

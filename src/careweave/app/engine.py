@@ -8,8 +8,10 @@ data is missing, a connector whose secret is not set.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from careweave.app.registries import Registries, default_registries
 from careweave.app.user_code import user_steps
@@ -62,11 +64,18 @@ def build_channel(
 
 
 def build_connector(
-    config: DestinationConfig, registries: Registries, secrets: Mapping[str, str]
+    config: DestinationConfig,
+    registries: Registries,
+    secrets: Mapping[str, str],
+    settings_dir: Path | None = None,
 ) -> BaseDestination:
-    """The connector of one destination (its secrets read from ``secrets``)."""
+    """The connector of one destination (its secrets read from ``secrets``, its files from
+    ``settings_dir``, the settings file's folder, when given)."""
+    connector = config.connector
+    if settings_dir is not None:
+        connector = connector.with_files_from(settings_dir)
     try:
-        return registries.connectors.build(config.connector, secrets)
+        return registries.connectors.build(connector, secrets)
     except ConfigError as exc:
         raise ConfigError(f"destination {config.name}: {exc}") from exc
 
@@ -82,13 +91,16 @@ def build_engine(
     middleware: list[Middleware] | None = None,
     clock: Clock | None = None,
     settings_dir: Path | None = None,
+    http_guard: Callable[[], Any] | None = None,
 ) -> Engine:
     """An engine for ``settings`` over ``store`` (not started).
 
     ``registries``: what settings may name (careweave's own and the installed plugins' when None);
     ``services``: what flows are built with (no master data when None); ``connector_overrides``:
     connectors by destination name that replace the configured ones (a test double, a simulator);
-    ``settings_dir``: where channels' user-written step files are (the settings file's folder).
+    ``settings_dir``: where channels' user-written step files and MLLP sources' TLS files are (the
+    settings file's folder); ``http_guard``: gives the guard (``[api]`` authentication) the
+    channels' HTTP sources require, when they start.
     """
     registries = registries if registries is not None else default_registries()
     clock = clock or (services.clock if services is not None else SystemClock())
@@ -102,7 +114,7 @@ def build_engine(
     if unknown := sorted(set(overrides) - set(names)):
         raise ConfigError(f"connector overrides for destinations not configured: {unknown}")
     connectors = {
-        d.name: overrides.get(d.name) or build_connector(d, registries, secrets or {})
+        d.name: overrides.get(d.name) or build_connector(d, registries, secrets or {}, settings_dir)
         for c in settings.channels
         for d in c.destinations
     }
@@ -113,12 +125,16 @@ def build_engine(
         connectors=connectors,
         middleware=middleware,
         clock=clock,
-        http_sources=_http_source,
+        http_sources=functools.partial(_http_source, guard=http_guard),
+        settings_dir=settings_dir,
     )
 
 
-def _http_source(config: ChannelConfig, engine: Engine) -> ServedSource:
-    """The gateway's HTTP source for a channel (Litestar and uvicorn are imported only here)."""
+def _http_source(
+    config: ChannelConfig, engine: Engine, *, guard: Callable[[], Any] | None = None
+) -> ServedSource:
+    """The gateway's HTTP source for a channel (Litestar and uvicorn are imported only here),
+    behind the API's guard when ``guard`` gives one."""
     from careweave.gateway.app import ChannelHttpSource
 
-    return ChannelHttpSource(config, engine)
+    return ChannelHttpSource(config, engine, guard=guard() if guard is not None else None)

@@ -81,8 +81,14 @@ def _claim_run(config: ChannelConfig) -> Step:
     return claim_run_step(config)
 
 
+def _mpi_decision(config: ChannelConfig) -> Step:
+    from careweave.flows.patient_index import decision_step
+
+    return decision_step(config)
+
+
 def builtin_formats() -> FormatRegistry:
-    """careweave's own formats: hl7v2, raw, fhir, x12, erp-close-request and claim-run."""
+    """careweave's own formats: hl7v2, raw, fhir, x12, erp-close-request, claim-run, mpi-decision."""
     return FormatRegistry(
         {
             "hl7v2": _hl7v2,
@@ -91,5 +97,6 @@ def builtin_formats() -> FormatRegistry:
             "x12": _x12,
             "erp-close-request": _close_request,
             "claim-run": _claim_run,
+            "mpi-decision": _mpi_decision,
         }
     )

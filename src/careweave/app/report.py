@@ -7,7 +7,9 @@ engine, of a restarted one and of another process on the same PostgreSQL databas
   requisitions, purchase orders, ...): how many distinct business keys and the money (or quantity)
   they carry; ``pending`` counts effects neither delivered nor dead, ``dead`` the dead letters;
 - ledger balances per entity, account and currency; on hand and on order per location and item;
-- charge positions and the claim register; open exception cases by owning team.
+- charge positions and the claim register; open exception cases by owning team;
+- the analytics of :mod:`careweave.app.analytics`: margin, utilization and supply variance by service
+  line, charge lag by revenue-code category and payer, denial rate by category and payer.
 
 Two runs of the same day (one of them killed and restarted) must give equal reports: effects are
 counted once per destination and idempotency key, which is what the downstream system applies.
@@ -21,6 +23,7 @@ from decimal import Decimal
 
 import msgspec
 
+from careweave.app.analytics import BusinessAnalytics, business_analytics
 from careweave.engine.store.base import BaseStore
 from careweave.erp.stored import stored_balances, stored_positions
 from careweave.flows.claim_register import registered_claims
@@ -93,6 +96,8 @@ class BusinessReport(msgspec.Struct, kw_only=True):
     """Open exception cases by owning team."""
     messages: dict[str, int]
     """Stored messages by state."""
+    analytics: BusinessAnalytics
+    """By service line, charge lag, denial rates."""
 
     def business_state(self) -> dict[str, object]:
         """The parts two runs of the same day must agree on (everything but message counts)."""
@@ -212,4 +217,5 @@ async def business_report(store: BaseStore) -> BusinessReport:
         messages={
             k.removeprefix("messages."): v for k, v in counts.items() if k.startswith("messages.")
         },
+        analytics=await business_analytics(store),
     )

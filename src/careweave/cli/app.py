@@ -5,13 +5,16 @@ from __future__ import annotations
 import typer
 
 from careweave.cli import (
+    audit,
     cases,
     diff,
     engine,
     erp,
     fhir,
     hl7,
+    keys,
     mpi,
+    mpi_index,
     report,
     revenue,
     revenue_bill,
@@ -44,7 +47,11 @@ app.add_typer(erp.erp_app, name="erp")
 revenue.app.command("bill")(revenue_bill.bill)
 app.add_typer(revenue.app, name="revenue")
 app.add_typer(sandbox.app, name="sandbox")
+mpi.app.command("reviews")(mpi_index.reviews)
+mpi.app.command("decide")(mpi_index.decide)
 app.add_typer(mpi.app, name="mpi")
+app.add_typer(audit.app, name="audit")
+app.add_typer(keys.app, name="keys")
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from careweave.app import Application
+from careweave.cli.audit import record_phi_read
 from careweave.cli.build import with_application
 from careweave.cli.common import (
     ConfigOption,
@@ -236,6 +237,8 @@ def show_payload(case_id: int, message_id: int, config: Path | None = ConfigOpti
     raw = with_store(settings, work, read_only=True)
     if raw is None:
         fail(f"message {message_id}: content was pruned by retention", 1)
+    # The raw message is PHI: the read is audited before it is printed.
+    record_phi_read(settings, f"message:{message_id}", command="cases payload", case=str(case_id))
     typer.echo(raw.decode("utf-8", "replace").replace("\r", "\n"), nl=False)
 
 

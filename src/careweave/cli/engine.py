@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import getpass
 import os
 import signal
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import msgspec
 import typer
@@ -17,6 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from careweave.app import build_application, check_application
+from careweave.cli.audit import record_phi_read
 from careweave.cli.build import in_settings, load, settings_dir, with_application
 from careweave.cli.common import (
     ConfigOption,
@@ -28,9 +30,11 @@ from careweave.cli.common import (
     settings_from,
     with_store,
 )
+from careweave.engine.redelivery import redeliver_dead_letters
 from careweave.engine.runtime import Engine
 from careweave.engine.store.base import BaseStore
 from careweave.exceptions import CareweaveError, ConfigError
+from careweave.model.audit import AuditAction, AuditEntry
 from careweave.model.records import (
     Effect,
     EffectState,
@@ -39,7 +43,8 @@ from careweave.model.records import (
     MessageQuery,
     MessageState,
 )
-from careweave.observability.logging import configure_logging
+from careweave.observability.logging import configure_logging, print_line
+from careweave.observability.tracing import configure_tracing
 
 
 def run_event_loop(main: Coroutine[Any, Any, None]) -> None:
@@ -63,7 +68,9 @@ deadletters_app = typer.Typer(help="A destination's dead letters.", no_args_is_h
 def run(config: Path | None = ConfigOption) -> None:
     """Run the engine: listeners, channels and destination workers, until interrupted."""
     settings, known = load(config)
-    configure_logging(settings.engine.log_level, settings.engine.log_format)
+    log_format = settings.engine.log_format
+    configure_logging(settings.engine.log_level, log_format)
+    tracer_provider = configure_tracing(settings.tracing)
 
     async def main() -> None:
         # Built before anything opens: a settings mistake touches neither socket nor database.
@@ -74,25 +81,39 @@ def run(config: Path | None = ConfigOption) -> None:
         except ConfigError as exc:
             raise ConfigError(in_settings(config, exc)) from exc
         for warning in application.warnings:
-            err_console.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
+            if log_format == "json":  # every line a JSON-logging process prints is JSON
+                print_line(warning, log_format, level="warning", stderr=True)
+            else:
+                err_console.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
         async with application:
             await application.start()
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
-            print("careweave ready", flush=True)
+            print_line("careweave ready", log_format)
             await stop.wait()
 
     # An operator's mistake (port taken, database held or unreachable, folder not creatable) is
     # one line naming it, never a traceback: settings problems exit 2, the environment's 1.
+    def stop_with(message: str, code: int) -> NoReturn:
+        if log_format == "json":  # the one error line is a JSON line too
+            print_line(
+                " ".join(f"error: {message}".split()), log_format, level="error", stderr=True
+            )
+            raise typer.Exit(code)
+        fail(message, code)
+
     try:
         with contextlib.suppress(KeyboardInterrupt):
             run_event_loop(main())
     except ConfigError as exc:
-        fail(str(exc), 2)
+        stop_with(str(exc), 2)
     except CareweaveError as exc:
-        fail(str(exc))
+        stop_with(str(exc), 1)
+    finally:
+        if tracer_provider is not None:
+            tracer_provider.shutdown()  # sends the spans still batched
 
 
 def check(config: Path = typer.Option(..., "--config", "-c", help="Settings file (TOML).")) -> None:
@@ -178,6 +199,8 @@ def messages_show(
         return await store.lineage(message_id)
 
     lineage = with_store(settings, work, read_only=True)
+    # The raw message is PHI: the read is audited before anything is shown.
+    record_phi_read(settings, f"message:{message_id}", command="messages show")
     if as_json:
         print_json(lineage)
         return
@@ -226,7 +249,10 @@ def replay_message(
     reason: str = typer.Option("manual replay", help="Recorded in the lineage."),
 ) -> None:
     """Re-decode one message from its raw bytes and queue its effects again."""
-    queued = _engine_work(config, lambda e: e.replay_message(message_id, reason=reason))
+    actor = getpass.getuser()
+    queued = _engine_work(
+        config, lambda e: e.replay_message(message_id, reason=reason, actor=actor)
+    )
     console.print(f"message {message_id} replayed: {queued} effect(s) queued")
 
 
@@ -242,8 +268,18 @@ def replay_query(
     """Re-decode every message matching a query (by default: all messages held in error)."""
     since = dt.datetime.now(dt.UTC) - dt.timedelta(hours=since_hours) if since_hours else None
     query = MessageQuery(channel=channel, state=state, since=since, limit=limit)
-    count = _engine_work(config, lambda e: e.replay_query(query, reason=reason))
+    actor = getpass.getuser()
+    count = _engine_work(config, lambda e: e.replay_query(query, reason=reason, actor=actor))
     console.print(f"{count} message(s) replayed")
+
+
+async def _audit_redelivery(store: BaseStore, subject: str, queued: int) -> None:
+    """Record a re-delivery in the audit log, right after the effects were queued again."""
+    detail = {"queued": str(queued), "stage": "delivery"}
+    entry = AuditEntry(
+        actor=getpass.getuser(), action=AuditAction.MESSAGE_REPLAY, subject=subject, detail=detail
+    )
+    await store.append_audit(entry)
 
 
 @replay_app.command("deadletters")
@@ -256,11 +292,8 @@ def replay_deadletters(
     settings = settings_from(config)
 
     async def work(store: BaseStore) -> int:
-        dead = await store.list_effects(
-            destination=destination, state=EffectState.DEAD, limit=1_000_000
-        )
-        return await store.requeue_effects(
-            [e.id for e in dead], reason=reason, now=dt.datetime.now(dt.UTC)
+        return await redeliver_dead_letters(
+            store, destination, reason=reason, actor=getpass.getuser(), now=dt.datetime.now(dt.UTC)
         )
 
     console.print(f"{with_store(settings, work)} dead letter(s) queued again for {destination}")
@@ -276,7 +309,10 @@ def replay_effect(
     settings = settings_from(config)
 
     async def work(store: BaseStore) -> int:
-        return await store.requeue_effects([effect_id], reason=reason, now=dt.datetime.now(dt.UTC))
+        now = dt.datetime.now(dt.UTC)
+        if queued := await store.requeue_effects([effect_id], reason=reason, now=now):
+            await _audit_redelivery(store, f"effect:{effect_id}", queued)
+        return queued
 
     if with_store(settings, work) == 0:
         fail(f"effect {effect_id} is not dead or delivered (or does not exist)")
@@ -324,11 +360,36 @@ def deadletters_count(config: Path | None = ConfigOption) -> None:
 def demo(
     data_dir: Path = typer.Option(Path("var/demo"), help="Where the demo's database goes (wiped)."),
     seed: int = typer.Option(7, help="Simulator seed."),
-    encounters: int = typer.Option(150, help="Encounters in the simulated day."),
+    encounters: int = typer.Option(300, min=1, help="Encounters in the simulated day."),
+    no_serve: bool = typer.Option(
+        False, "--no-serve", help="Exit after the summary instead of serving until Ctrl-C."
+    ),
 ) -> None:
-    """Send a simulated day of EHR traffic through the engine and summarise what happened."""
+    """Run one simulated day through every flow, reconcile it, then serve until Ctrl-C.
+
+    Exits 1 when the day does not reconcile (charges billed once, supplies moved once, journals
+    balanced, totals equal, exceptions only where the scenario injected faults).
+    """
     from careweave.sandbox.demo import prepare_data_dir, run_demo
 
     configure_logging("error")
-    prepare_data_dir(data_dir.resolve())
-    run_event_loop(run_demo(data_dir.resolve(), seed=seed, encounters=encounters, console=console))
+    folder = data_dir.resolve()
+    try:
+        prepare_data_dir(folder)
+    except OSError as exc:
+        fail(f"cannot prepare the demo's folder {folder}: {exc.strerror or exc}")
+    outcome: list[bool] = []
+
+    async def main() -> None:
+        outcome.append(
+            await run_demo(
+                folder, seed=seed, encounters=encounters, serve=not no_serve, console=console
+            )
+        )
+
+    try:
+        run_event_loop(main())
+    except CareweaveError as exc:  # a simulator that cannot listen, deliveries that never end
+        fail(str(exc))
+    if not outcome or not outcome[0]:
+        raise typer.Exit(1)

@@ -24,7 +24,7 @@ from careweave.cli.common import ConfigOption, JsonOption, console, fail, print_
 from careweave.config import Settings
 from careweave.engine.store.base import BaseStore
 from careweave.erp.close import close_report
-from careweave.erp.item_miss import ItemMissFix, fix_item_miss
+from careweave.erp.item_miss import ItemMissFix, default_effective_from, fix_item_miss
 from careweave.erp.ledger import PostedJournal
 from careweave.erp.periods import Period
 from careweave.erp.stored import stored_journals
@@ -33,15 +33,13 @@ from careweave.masterdata.cost_centers import ChartOfAccounts
 from careweave.masterdata.crosswalk_file import CrosswalkFile
 from careweave.masterdata.files import MasterData, load_master_data
 from careweave.masterdata.items import CodeKind, ItemCrosswalk
+from careweave.model.audit import AuditAction, AuditEntry
 from careweave.model.records import ExceptionCase
 
 crosswalk_app = typer.Typer(
     help="The item crosswalk: EHR codes, GTIN, UDI to ERP items.", no_args_is_help=True
 )
 erp_app = typer.Typer(help="ERP side: item-miss cases, month-end close.", no_args_is_help=True)
-
-ALWAYS = dt.date(1900, 1, 1)
-"""Start date of an entry for a code that never had one: it has always meant that item."""
 
 
 def _today() -> dt.date:
@@ -88,7 +86,7 @@ def _start(crosswalk: ItemCrosswalk, kind: CodeKind, code: str, effective: str) 
             return dt.date.fromisoformat(effective)
         except ValueError:
             fail(f"--effective {effective!r} is not YYYY-MM-DD", 2)
-    return _today() if crosswalk.history(kind, code) else ALWAYS
+    return default_effective_from(crosswalk, kind, code, _today())
 
 
 @crosswalk_app.command("add")
@@ -184,7 +182,8 @@ def erp_close(
         key = Period.parse(period).key
     except CareweaveError as exc:
         fail(str(exc), 2)
-    body = msgspec.json.encode({"period": key, "requested_by": actor or getpass.getuser()})
+    who = actor or getpass.getuser()
+    body = msgspec.json.encode({"period": key, "requested_by": who})
 
     async def work(application: Application) -> str:
         _warn(application.masterdata)
@@ -193,6 +192,18 @@ def erp_close(
             fail(in_settings(config, ConfigError(f"no channel {channel!r}")), 2)
         result, processing = await engine.receive(
             channel, body, content_type="application/json", dedup_key=f"close:{key}"
+        )
+        # An administrative action: audited right after the request is stored.
+        detail = {"message": str(result.message_id), "state": result.state.value}
+        if result.duplicate:
+            detail["duplicate"] = "true"
+        await application.store.append_audit(
+            AuditEntry(
+                actor=who,
+                action=AuditAction.ADMIN_PERIOD_CLOSE,
+                subject=f"period:{key}",
+                detail=detail,
+            )
         )
         if result.duplicate:
             return f"already requested as message {result.message_id} ({result.state.value})"

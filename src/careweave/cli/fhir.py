@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import collections
+import json
 from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from careweave.codecs.fhir.bundle import Bundle, resource_type_of
-from careweave.codecs.fhir.decode import bundle_entries, decode_ndjson, decode_resource
-from careweave.exceptions import FhirError
+from careweave.codecs.fhir.documents import DocumentReport, check_document
 
 app = typer.Typer(help="FHIR tools.", no_args_is_help=True)
 
@@ -20,36 +19,45 @@ def _fhir() -> None:
     """FHIR tools."""
 
 
-def _summarise(path: Path) -> collections.Counter[str]:
-    data = path.read_bytes()
-    found: collections.Counter[str] = collections.Counter()
-    if path.suffix.lower() == ".ndjson":
-        for resource in decode_ndjson(data):
-            found[resource_type_of(resource) or "?"] += 1
-        return found
-    document = decode_resource(data)
-    found[resource_type_of(document) or "?"] += 1
-    if isinstance(document, Bundle):
-        found[f"Bundle ({document.type})"] = found.pop("Bundle")
-        for _, resource in bundle_entries(document):
-            found[resource_type_of(resource) or "?"] += 1
-    return found
+def _print_readable(console: Console, file: Path, report: DocumentReport) -> None:
+    if report.valid:
+        for resource_type, count in sorted(report.found.items()):
+            console.print(f"{count:6d}  {escape(resource_type)}")
+        total = sum(report.found.values())
+        console.print(f"[green]{escape(str(file))}: valid, {total} resource(s)[/green]")
+        return
+    for issue in report.issues:
+        console.print(f"  {escape(issue.path)}: {escape(issue.message)}")
+    named = f" {report.label}" if report.label else ""
+    console.print(
+        f"[red]{escape(str(file))}:{escape(named)} invalid, {len(report.issues)} problem(s)[/red]"
+    )
 
 
 @app.command()
 def validate(
-    file: Path = typer.Argument(..., help="A FHIR JSON resource, Bundle or NDJSON export."),
+    file: Path = typer.Argument(..., help="A FHIR R4 JSON resource, Bundle or NDJSON export."),
+    as_json: bool = typer.Option(
+        False, "--json", help='Print {"valid": bool, "issues": [{"path", "message"}]}.'
+    ),
 ) -> None:
-    """Decode FILE with careweave's FHIR structs and print the resources found."""
-    console = Console()
+    """Validate FILE against the FHIR R4 specification; exit 1 when it is invalid.
+
+    Every resource type is checked (contained resources and Bundle entries by their own type):
+    unknown elements, cardinality, primitive formats, choice types, references, required
+    bindings and the common invariants. Each problem names its path (``Patient.birthDate``).
+    """
+    console = Console(highlight=False, soft_wrap=True)
     try:
-        found = _summarise(file)
+        data = file.read_bytes()
     except OSError as exc:
-        console.print(f"[red]cannot read {file}: {exc.strerror}[/red]")
+        console.print(f"error: cannot read {escape(str(file))}: {exc.strerror}", markup=True)
         raise typer.Exit(2) from None
-    except FhirError as exc:
-        console.print(f"[red]{file}: {exc.message}[/red]")
-        raise typer.Exit(1) from None
-    for resource_type, count in sorted(found.items()):
-        console.print(f"{count:6d}  {resource_type}")
-    console.print(f"[green]{file}: valid, {sum(found.values())} resource(s)[/green]")
+    report = check_document(data, ndjson=file.suffix.lower() == ".ndjson")
+    if as_json:
+        issues = [{"path": i.path, "message": i.message} for i in report.issues]
+        typer.echo(json.dumps({"valid": report.valid, "issues": issues}, indent=2))
+    else:
+        _print_readable(console, file, report)
+    if not report.valid:
+        raise typer.Exit(1)

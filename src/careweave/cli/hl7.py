@@ -1,11 +1,13 @@
-"""``careweave hl7``: HL7 v2 tools (parse a file, read values by path)."""
+"""``careweave hl7``: HL7 v2 tools (parse a file, read values by path, convert to FHIR)."""
 
 from __future__ import annotations
 
 import json
+import zoneinfo
 from pathlib import Path
 from typing import Annotated
 
+import msgspec
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -13,7 +15,8 @@ from rich.text import Text
 
 from careweave.cli.send import send as send_command
 from careweave.codecs.hl7v2 import Message, field_name, parse_batch, parse_message, parse_path
-from careweave.exceptions import Hl7Error
+from careweave.exceptions import ConfigError, Hl7Error, MappingError
+from careweave.mappings.v2_fhir import AuthorityTable, convert_message, load_authorities
 
 app = typer.Typer(help="HL7 v2 tools.", no_args_is_help=True)
 
@@ -98,6 +101,78 @@ def get(
     for message in _load(file):
         for path in paths:
             typer.echo(message.get_raw(path) if raw else message.get(path))
+
+
+def _authorities(path: Path | None) -> AuthorityTable:
+    if path is None:
+        return AuthorityTable()
+    try:
+        return load_authorities(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, UnicodeDecodeError) as exc:
+        typer.echo(f"error: {path}: {exc}", err=True)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+    raise typer.Exit(2)
+
+
+def _zone(name: str | None) -> zoneinfo.ZoneInfo | None:
+    if name is None:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        typer.echo(f"error: --timezone {name!r} is not an IANA time zone", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command("to-fhir")
+def to_fhir(
+    file: FileArgument,
+    authorities: Annotated[
+        Path | None,
+        typer.Option(
+            "--authorities",
+            help='TOML file with an [authorities] table: assigning authority = "system URI".',
+        ),
+    ] = None,
+    timezone: Annotated[
+        str | None,
+        typer.Option(
+            "--timezone",
+            help="IANA zone of times sent without an offset (default: keep only their date).",
+        ),
+    ] = None,
+    ndjson: Annotated[
+        bool, typer.Option("--ndjson", help="One Bundle per line instead of indented JSON.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No warnings about values left out.")
+    ] = False,
+) -> None:
+    """Print one FHIR R4 message Bundle per message of FILE.
+
+    Values that cannot be carried over are named on stderr as warnings. A message that cannot
+    be converted is named on stderr (position and control id) and the command exits 3 after
+    converting the others.
+    """
+    table = _authorities(authorities)
+    zone = _zone(timezone)
+    failed = 0
+    for number, message in enumerate(_load(file), start=1):
+        name = f"message {number} (control id {message.header.control_id or 'none'})"
+        try:
+            conversion = convert_message(message, authorities=table, timezone=zone)
+        except MappingError as exc:
+            typer.echo(f"error: {file}: {name}: {exc}", err=True)
+            failed += 1
+            continue
+        if not quiet:
+            for warning in conversion.warnings:
+                typer.echo(f"warning: {file}: {name}: {warning}", err=True)
+        encoded = conversion.to_json()
+        typer.echo((encoded if ndjson else msgspec.json.format(encoded, indent=2)).decode())
+    if failed:
+        raise typer.Exit(3)
 
 
 app.command("send")(send_command)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from rich.table import Table
 
+from careweave.app.analytics import BusinessAnalytics, DenialFigures, LagFigures
 from careweave.app.report import BusinessReport, business_report
 from careweave.cli.common import (
     ConfigOption,
@@ -19,7 +20,7 @@ from careweave.engine.store.base import BaseStore
 
 
 def report(config: Path | None = ConfigOption, as_json: bool = JsonOption) -> None:
-    """Delivered effects by kind with their money, ledger balances, stock, charges, claims, cases."""
+    """Delivered effects with their money, ledger, stock, charges, claims, cases and analytics."""
     settings = settings_from(config)
 
     async def work(store: BaseStore) -> BusinessReport:
@@ -63,3 +64,66 @@ def _print(found: BusinessReport) -> None:
     console.print(f"open cases: {teams}")
     states = ", ".join(f"{state} {n}" for state, n in sorted(found.messages.items()))
     console.print(f"messages: {states}")
+    _print_analytics(found.analytics)
+
+
+def _print_analytics(analytics: BusinessAnalytics) -> None:
+    lines = Table(title="By service line", title_justify="left")
+    columns = (
+        "service line",
+        "revenue",
+        "supply cost",
+        "standard cost",
+        "professional",
+        "margin",
+        "margin %",
+        "procedures",
+        "supply issues",
+        "supply variance",
+    )
+    for column in columns:
+        lines.add_column(column, justify="left" if column == "service line" else "right")
+    for row in analytics.service_lines:
+        lines.add_row(
+            row.service_line,
+            f"{row.revenue:,.2f}",
+            f"{row.supply_cost:,.2f}",
+            f"{row.standard_cost:,.2f}",
+            f"{row.professional_cost:,.2f}",
+            f"{row.margin:,.2f}",
+            "-" if row.margin_pct is None else f"{row.margin_pct}",
+            str(row.procedures),
+            str(row.supply_issues),
+            f"{row.supply_variance:,.2f}",
+        )
+    console.print(lines)
+    _print_lag("Charge lag by revenue-code category", analytics.charge_lag_by_category)
+    _print_lag("Charge lag by payer", analytics.charge_lag_by_payer)
+    _print_denials("Denials by category (of all claims)", analytics.denials_by_category)
+    _print_denials("Denials by payer", analytics.denials_by_payer)
+
+
+def _print_lag(title: str, rows: list[LagFigures]) -> None:
+    table = Table(title=title, title_justify="left")
+    for column in ("group", "lines", "average days", "max days", "late"):
+        table.add_column(column, justify="left" if column == "group" else "right")
+    for row in rows:
+        table.add_row(
+            row.group, str(row.lines), f"{row.average_days}", str(row.max_days), str(row.late)
+        )
+    console.print(table)
+
+
+def _print_denials(title: str, rows: list[DenialFigures]) -> None:
+    table = Table(title=title, title_justify="left")
+    for column in ("group", "claims", "denied claims", "rate", "denied amount"):
+        table.add_column(column, justify="left" if column == "group" else "right")
+    for row in rows:
+        table.add_row(
+            row.group,
+            str(row.claims),
+            str(row.denied_claims),
+            f"{row.rate:.2%}",
+            f"{row.denied_amount:,.2f}",
+        )
+    console.print(table)

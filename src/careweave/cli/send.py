@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from pathlib import Path
 
 import typer
@@ -11,6 +12,7 @@ from rich.progress import Progress
 
 from careweave.codecs.hl7v2 import parse_batch, parse_message
 from careweave.connectors.mllp import MllpClient, ack_code
+from careweave.connectors.mllp.tls import client_context
 from careweave.exceptions import CareweaveError
 
 
@@ -31,10 +33,15 @@ def _messages(files: list[Path]) -> list[tuple[str, bytes]]:
 
 
 async def _send(
-    host: str, port: int, items: list[tuple[str, bytes]], ack_timeout: float, console: Console
+    host: str,
+    port: int,
+    items: list[tuple[str, bytes]],
+    ack_timeout: float,
+    console: Console,
+    tls: ssl.SSLContext | None = None,
 ) -> int:
     failures = 0
-    async with MllpClient(host, port, ack_timeout=ack_timeout) as client:
+    async with MllpClient(host, port, ack_timeout=ack_timeout, tls=tls) as client:
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("sending", total=len(items))
             for name, raw in items:
@@ -55,6 +62,16 @@ def send(
     files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="HL7 v2 files."),
     to: str = typer.Option(..., "--to", help="HOST:PORT of the MLLP listener."),
     timeout: float = typer.Option(30.0, help="Seconds to wait for each ACK."),
+    tls: bool = typer.Option(
+        False, "--tls", help="Connect with TLS (implied by --tls-ca, --tls-cert, --tls-key)."
+    ),
+    tls_ca: Path | None = typer.Option(
+        None, "--tls-ca", help="CA file (PEM) the listener's certificate must chain to."
+    ),
+    tls_cert: Path | None = typer.Option(
+        None, "--tls-cert", help="Client certificate (PEM) for a listener requiring mutual TLS."
+    ),
+    tls_key: Path | None = typer.Option(None, "--tls-key", help="The client certificate's key."),
 ) -> None:
     """Send messages over MLLP (one connection, in order) and print each ACK's code.
 
@@ -66,7 +83,10 @@ def send(
     console = Console()
     items = _messages(files)
     try:
-        failures = asyncio.run(_send(host, int(port_text), items, timeout, console))
+        context = None
+        if tls or tls_ca or tls_cert or tls_key:
+            context = client_context(tls_ca, tls_cert, tls_key)
+        failures = asyncio.run(_send(host, int(port_text), items, timeout, console, context))
     except CareweaveError as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1) from exc

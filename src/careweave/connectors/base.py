@@ -7,7 +7,8 @@ A connector converts every foreign failure (socket, HTTP client, driver) into ca
 from __future__ import annotations
 
 import abc
-from typing import TYPE_CHECKING, ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, Self
 from urllib.parse import urlsplit
 
 import msgspec
@@ -46,6 +47,11 @@ class ConnectorConfig:
     def delivery_warnings(self, worker: WorkerPolicy) -> list[str]:
         """What ``careweave check`` warns about this connector run under ``worker``; none here."""
         return []
+
+    def with_files_from(self, folder: Path) -> Self:
+        """These settings with their relative file paths read from ``folder`` (the settings
+        file's), before the connector is built; a connector without files returns itself."""
+        return self
 
 
 class BaseDestination(abc.ABC):

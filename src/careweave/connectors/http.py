@@ -22,6 +22,7 @@ from careweave.connectors.base import (
 )
 from careweave.connectors.http_boundary import raise_for_status, send
 from careweave.model.records import Effect
+from careweave.observability.tracing import traceparent
 
 
 class HttpDestinationConfig(
@@ -87,6 +88,8 @@ class HttpDestination(BaseDestination):
         }
         if effect.ordering_key:
             headers["X-Careweave-Ordering-Key"] = effect.ordering_key
+        if (parent := traceparent(effect.trace_id)) is not None:
+            headers["traceparent"] = parent  # W3C Trace Context: a tracing receiver joins in
         response = await send(
             self._client,
             self.config.method,

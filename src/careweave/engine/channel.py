@@ -23,6 +23,7 @@ from careweave.model.envelope import Envelope, Step
 from careweave.model.flow import Flow, FlowOutput
 from careweave.model.records import MessageState, NewEffect, NewEvent, NewMessage, Processing
 from careweave.model.state import BusinessState, NoBusinessState
+from careweave.observability import tracing
 
 
 @dataclass(frozen=True)
@@ -41,27 +42,27 @@ class Route:
 def message_types_filter(patterns: Sequence[str]) -> Step:
     """Filter out HL7 messages whose MSH-9 (``ADT^A01``) matches none of ``patterns`` (globs)."""
 
-    def step(envelope: Envelope) -> None:
+    def accept(envelope: Envelope) -> None:
         if envelope.header is None:
             return
         kind = f"{envelope.header.message_code()}^{envelope.header.trigger_event()}"
         if not any(fnmatch.fnmatchcase(kind, p) for p in patterns):
             envelope.filtered = True
 
-    return step
+    return accept
 
 
 def hl7_decode(ordering_key_path: str | None) -> Step:
     """Parse the whole HL7 message and read the ordering key (e.g. ``PID-3.1``)."""
     from careweave.codecs.hl7v2 import parse_message
 
-    def step(envelope: Envelope) -> None:
+    def decode(envelope: Envelope) -> None:
         msg = parse_message(envelope.message.raw)
         envelope.decoded = msg
         if ordering_key_path:
             envelope.ordering_key = msg.get(ordering_key_path) or None
 
-    return step
+    return decode
 
 
 def _identity(message: NewMessage) -> str:
@@ -105,19 +106,28 @@ class Channel:
         change it. Changes count only if the processing is stored without error (the store's rule).
         """
         envelope = Envelope(message=message, header=header)
+        traced = tracing.enabled()
         try:
             for step in self.steps:
-                step(envelope)
+                if traced:
+                    with tracing.span(_step_name(step), channel=self.name):
+                        step(envelope)
+                else:
+                    step(envelope)
                 if envelope.filtered:
                     return Processing(
                         state=MessageState.FILTERED, ordering_key=envelope.ordering_key
                     )
             # Not ``state or ...``: an overlay with no change yet is empty, hence falsy.
             out = FlowOutput(state=state if state is not None else NoBusinessState())
-            for event in envelope.events:
-                for flow in self.flows:
-                    if flow.wants(event):
-                        flow.run(event, out)
+            if traced and self.flows:
+                with tracing.span("flows", channel=self.name):
+                    self._run_flows_traced(envelope, out)
+            else:
+                for event in envelope.events:
+                    for flow in self.flows:
+                        if flow.wants(event):
+                            flow.run(event, out)
             events = tuple(_stored_event(e) for e in [*envelope.events, *out.events])
             effects = tuple(
                 e
@@ -139,6 +149,14 @@ class Channel:
             effects=effects,
             cases=tuple(out.cases),
         )
+
+    def _run_flows_traced(self, envelope: Envelope, out: FlowOutput) -> None:
+        for event in envelope.events:
+            for flow in self.flows:
+                if flow.wants(event):
+                    name = getattr(flow, "name", "") or type(flow).__name__
+                    with tracing.span(f"flow {name}", event=type(event).__name__):
+                        flow.run(event, out)
 
     def _effects(
         self, route: Route, envelope: Envelope, derived: Sequence[BusinessEvent]
@@ -166,6 +184,15 @@ class Channel:
             for event in [*envelope.events, *derived]
             if not wanted or type(event).__name__ in wanted
         ]
+
+
+def _step_name(step: Step) -> str:
+    """A step's span name: its function's name, or the factory's for a closure named ``step``."""
+    name = getattr(step, "__name__", "") or type(step).__name__
+    if name != "step":
+        return name
+    qualname = getattr(step, "__qualname__", "")
+    return qualname.split(".<locals>", 1)[0].rsplit(".", 1)[-1] or name
 
 
 def _stored_event(event: BusinessEvent) -> NewEvent:

@@ -14,6 +14,7 @@ import datetime as dt
 import os
 import random
 import socket
+import time
 import uuid
 
 import structlog
@@ -27,6 +28,10 @@ from careweave.engine.ratelimit import TokenBucket
 from careweave.engine.store.base import BaseStore
 from careweave.exceptions import CareweaveError, DeliveryError, TransientDeliveryError
 from careweave.model.records import AttemptOutcome, DeliveryAttempt, Effect, EffectOutcome
+from careweave.observability import tracing
+from careweave.observability.logging import TraceIdScope
+from careweave.observability.metrics import Metrics
+from careweave.observability.redaction import redact_secrets
 
 log = structlog.get_logger("careweave.worker")
 
@@ -49,8 +54,10 @@ class DestinationWorker:
         middleware: list[Middleware] | None = None,
         clock: Clock | None = None,
         rng: random.Random | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
+        self.metrics = metrics if metrics is not None else Metrics()
         self.destination = destination
         self.connector = connector
         self.policy = policy or WorkerPolicy()
@@ -167,21 +174,43 @@ class DestinationWorker:
                 await self._limiter.acquire()
             for m in self.middleware:
                 m.before_delivery(self.destination, effect)
-            started = self._clock.now()
-            try:
-                receipt = await self.connector.deliver(effect)
-            except DeliveryError as exc:
-                outcome = self._failed(effect, started, exc)
-            except Exception as exc:  # a connector bug must not kill the worker: retry it
-                wrapped = TransientDeliveryError(f"{type(exc).__name__}: {exc}")
-                outcome = self._failed(effect, started, wrapped)
-            else:
-                outcome = self._succeeded(effect, started, receipt)
-            for m in self.middleware:
-                m.after_delivery(self.destination, effect, outcome)
+            with (
+                tracing.delivery_span(
+                    f"deliver {self.destination}",
+                    effect.trace_id,
+                    destination=self.destination,
+                    effect_id=effect.id,
+                    attempt=effect.attempts,
+                    content_type=effect.content_type,
+                ) as span,
+                TraceIdScope(effect.trace_id),
+            ):
+                outcome = await self._attempt(effect)
+                if outcome.attempt.error is not None:
+                    tracing.mark_error(span, outcome.attempt.error)
+                for m in self.middleware:
+                    m.after_delivery(self.destination, effect, outcome)
             self._outcomes.put_nowait(outcome)
         finally:
             self._slots.release()
+
+    async def _attempt(self, effect: Effect) -> EffectOutcome:
+        started = self._clock.now()
+        clock = time.perf_counter()
+        try:
+            receipt = await self.connector.deliver(effect)
+        except DeliveryError as exc:
+            outcome = self._failed(effect, started, exc)
+        except Exception as exc:  # a connector bug must not kill the worker: retry it
+            wrapped = TransientDeliveryError(f"{type(exc).__name__}: {exc}")
+            outcome = self._failed(effect, started, wrapped)
+        else:
+            outcome = self._succeeded(effect, started, receipt)
+            lag = (outcome.attempt.finished_at - effect.created_at).total_seconds()
+            self.metrics.effect_delivered(self.destination, lag)
+        kind = outcome.attempt.outcome.value
+        self.metrics.delivery_attempted(self.destination, kind, time.perf_counter() - clock)
+        return outcome
 
     def _succeeded(self, effect: Effect, started: dt.datetime, receipt: Receipt) -> EffectOutcome:
         self.breaker.record_success()
@@ -199,6 +228,8 @@ class DestinationWorker:
 
     def _failed(self, effect: Effect, started: dt.datetime, exc: DeliveryError) -> EffectOutcome:
         now = self._clock.now()
+        # Stored as last_error and shown by `deadletters list`: a URL's credentials stay out.
+        error = redact_secrets(exc.message)
         if exc.retryable:
             self.breaker.record_failure()
         else:
@@ -214,7 +245,7 @@ class DestinationWorker:
                 destination=self.destination,
                 effect_id=effect.id,
                 attempts=effect.attempts,
-                error=exc.message,
+                error=error,
             )
         else:
             self.retried += 1
@@ -230,11 +261,17 @@ class DestinationWorker:
             outcome=AttemptOutcome.DEAD if give_up else AttemptOutcome.RETRY,
             status=exc.status,
             response=exc.response,
-            error=exc.message,
+            error=error,
         )
         return EffectOutcome(attempt=attempt, worker=self.name, next_attempt_at=next_at)
 
     # -- recording ----------------------------------------------------------------------------
+
+    def _count(self, batch: list[EffectOutcome]) -> None:
+        """Counted once recorded, so that the counters agree with the store."""
+        for outcome in batch:
+            attempt = outcome.attempt
+            self.metrics.outcome_recorded(self.destination, attempt.outcome.value)
 
     async def _flush_loop(self) -> None:
         while True:
@@ -257,6 +294,7 @@ class DestinationWorker:
             else:
                 if not self._stopping:
                     self._wake.set()  # recorded outcomes may unblock the next effect of a key
+                self._count(batch)
                 for outcome in batch:
                     if outcome.attempt.outcome is AttemptOutcome.DEAD:
                         for m in self.middleware:

@@ -14,6 +14,7 @@ import msgspec
 
 from careweave.masterdata.crosswalk_file import CrosswalkFile
 from careweave.masterdata.items import CodeKind, CrosswalkEntry, ItemCrosswalk
+from careweave.model.audit import AuditAction, AuditEntry
 from careweave.model.records import CaseState
 
 if TYPE_CHECKING:
@@ -31,6 +32,18 @@ class ItemMissFix(msgspec.Struct, frozen=True, kw_only=True):
 def item_miss_key(code: str) -> str:
     """The exception-case key of an unresolvable item code."""
     return f"item-miss:{code}"
+
+
+ALWAYS = dt.date(1900, 1, 1)
+"""Start date of an entry for a code that never had one: it has always meant that item."""
+
+
+def default_effective_from(
+    crosswalk: ItemCrosswalk, kind: CodeKind, code: str, today: dt.date
+) -> dt.date:
+    """When a new entry starts if nobody says: today for a code that already has an entry; for a
+    new code, always (so the parked transactions of past days resolve on replay)."""
+    return today if crosswalk.history(kind, code) else ALWAYS
 
 
 async def fix_item_miss(
@@ -51,6 +64,20 @@ async def fix_item_miss(
     )
     if crosswalk_file is not None:
         crosswalk_file.save(crosswalk.entries())
+    # The crosswalk lives in a file, not the store: the audit entry follows the saved change.
+    await engine.store.append_audit(
+        AuditEntry(
+            actor=actor,
+            action=AuditAction.CROSSWALK_CHANGE,
+            subject=f"crosswalk:{kind.value}:{code}",
+            detail={
+                "item": item_number,
+                "version": str(entry.version),
+                "effective_from": effective_from.isoformat(),
+                "source": source,
+            },
+        )
+    )
     cases = await engine.store.list_cases(state=CaseState.OPEN, case_key=item_miss_key(code))
     replayed = 0
     resolution = f"crosswalk {kind}:{code} -> {item_number} (version {entry.version})"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import msgspec
 
+from careweave.model.rcm import RcmCoverage
 from careweave.model.state import BusinessState, StateTable, load, save
 
 
@@ -18,6 +19,8 @@ class BillingEncounter(msgspec.Struct, frozen=True, kw_only=True):
 
     registered: bool = False
     diagnoses: tuple[str, ...] = ()
+    coverage: RcmCoverage | None = None
+    """The primary coverage the EHR last sent for the visit (IN1 of its ADT), if any."""
 
 
 class BillingEncounters:
@@ -40,6 +43,14 @@ class BillingEncounters:
         if merged != before.diagnoses:
             self._put(encounter_id, msgspec.structs.replace(before, diagnoses=merged))
         return merged
+
+    def record_coverage(self, encounter_id: str, coverage: RcmCoverage) -> bool:
+        """Keep the visit's coverage; False when it is the one already recorded."""
+        before = self.get(encounter_id)
+        if before.coverage == coverage:
+            return False
+        self._put(encounter_id, msgspec.structs.replace(before, coverage=coverage))
+        return True
 
     def register(self, encounter_id: str) -> bool:
         """Mark the encounter registered; False when it already was (send nothing again)."""

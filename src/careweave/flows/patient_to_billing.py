@@ -34,17 +34,20 @@ from careweave.flows.billing_encounters import BillingEncounters
 from careweave.flows.rcm_payloads import demographics, line_key, patient_id, rcm_charge_line
 from careweave.flows.services import FlowServices
 from careweave.masterdata.billing import BillingReferences, CoverageTable
+from careweave.masterdata.payers import PayerDirectory
 from careweave.model.base import BusinessEvent
 from careweave.model.charges import ChargeCaptured
 from careweave.model.clinical import (
     CancelledAction,
     ClinicalEvent,
+    PatientAdmitted,
     PatientDischarged,
+    PatientRegistered,
+    PatientUpdated,
     VisitCancelled,
 )
 from careweave.model.exceptions_case import ExceptionCaseDraft
 from careweave.model.flow import RCM_DESTINATION, FlowOutput
-from careweave.model.identity import PatientIdentity
 from careweave.model.rcm import (
     CHARGE_CONTENT_TYPE,
     ENCOUNTER_CONTENT_TYPE,
@@ -66,6 +69,7 @@ from careweave.revenue import (
     ledger_case,
     validation_case,
 )
+from careweave.revenue.coverage import claim_coverage
 
 DESTINATION = RCM_DESTINATION
 
@@ -106,6 +110,9 @@ class PatientToBillingFlow(BaseFlow):
         ChargeCaptured,
         VisitCancelled,
         PatientDischarged,
+        PatientAdmitted,
+        PatientRegistered,
+        PatientUpdated,
     )
 
     def __init__(
@@ -114,11 +121,13 @@ class PatientToBillingFlow(BaseFlow):
         coverage: CoverageTable,
         validator: ChargeValidator,
         *,
+        payers: PayerDirectory | None = None,
         clock: Clock | None = None,
         destination: str = DESTINATION,
     ) -> None:
         self.references = references
         self.coverage = coverage
+        self.payers = payers
         self.validator = validator
         self.destination = destination
         self.clock = clock or SystemClock()
@@ -131,6 +140,8 @@ class PatientToBillingFlow(BaseFlow):
             self._cancel(event, out)
         elif isinstance(event, PatientDischarged):
             self._discharge(event, out)
+        elif isinstance(event, (PatientAdmitted, PatientRegistered, PatientUpdated)):
+            self._remember_coverage(event, out)
 
     def _charge(self, event: ChargeCaptured, out: FlowOutput) -> None:
         billing = self.references.facility(event.encounter)
@@ -261,7 +272,7 @@ class PatientToBillingFlow(BaseFlow):
             if status == "final"
             else "open",
             patient=demographics(event.patient),
-            coverage=self._coverage(event.patient, pid),
+            coverage=self._coverage(event, encounter_id, pid, out),
             kind="institutional"
             if billing is not None and billing.claim_form is ClaimForm.INSTITUTIONAL
             else "professional",
@@ -282,10 +293,28 @@ class PatientToBillingFlow(BaseFlow):
             content_type=ENCOUNTER_CONTENT_TYPE,
         )
 
-    def _coverage(self, patient: PatientIdentity, pid: str) -> RcmCoverage | None:
-        for candidate in (pid, *(i.value for i in patient.identifiers)):
-            if (found := self.coverage.coverage_for(candidate)) is not None:
-                return found
+    def _message_coverage(self, event: ClinicalEvent) -> RcmCoverage | None:
+        primary = event.encounter.primary_coverage() if event.encounter else None
+        return claim_coverage(primary, self.payers) if primary is not None else None
+
+    def _remember_coverage(self, event: ClinicalEvent, out: FlowOutput) -> None:
+        """An ADT's insurance (IN1/IN2), kept for the visit's registration with the platform."""
+        encounter_id = event.encounter.key() if event.encounter is not None else None
+        if encounter_id and (coverage := self._message_coverage(event)) is not None:
+            BillingEncounters(out.state).record_coverage(encounter_id, coverage)
+
+    def _coverage(
+        self, event: ClinicalEvent, encounter_id: str, pid: str, out: FlowOutput
+    ) -> RcmCoverage | None:
+        """The message's own insurance, else the visit's from its ADT, else the coverage table's."""
+        if (found := self._message_coverage(event)) is not None:
+            BillingEncounters(out.state).record_coverage(encounter_id, found)
+            return found
+        if (recorded := BillingEncounters(out.state).get(encounter_id).coverage) is not None:
+            return recorded
+        for candidate in (pid, *(i.value for i in event.patient.identifiers)):
+            if (listed := self.coverage.coverage_for(candidate)) is not None:
+                return listed
         return None
 
     def _discharge(self, event: PatientDischarged, out: FlowOutput) -> None:
@@ -330,8 +359,9 @@ def build_patient_to_billing(services: FlowServices) -> PatientToBillingFlow:
     )
     return PatientToBillingFlow(
         services.need(services.billing, "billing", name),
-        services.need(services.coverage, "coverage", name),
+        services.coverage or CoverageTable(by_patient={}),
         validator,
+        payers=services.payers,
         clock=services.clock,
         destination=services.rcm_destination,
     )

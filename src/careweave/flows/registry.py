@@ -59,6 +59,7 @@ def builtin_flows() -> FlowRegistry:
     from careweave.flows.denial_to_adjustment import build_denial_to_adjustment
     from careweave.flows.finance_posting import build_finance_posting
     from careweave.flows.month_end_close import build_month_end_close
+    from careweave.flows.patient_index import build_patient_index
     from careweave.flows.patient_to_billing import build_patient_to_billing
     from careweave.flows.remittance_posting import build_remittance_posting
     from careweave.flows.supply_to_replenish import build_supply_to_replenish
@@ -75,5 +76,6 @@ def builtin_flows() -> FlowRegistry:
             "claim-rejections": build_claim_rejections,
             "claim-submission": build_claim_submission,
             "claim-acknowledgments": build_claim_acknowledgments,
+            "patient-index": build_patient_index,
         }
     )

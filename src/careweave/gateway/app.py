@@ -15,6 +15,8 @@ from litestar.handlers import HTTPRouteHandler
 from careweave.config import ChannelConfig
 from careweave.connectors.fhir_client import FhirClient
 from careweave.connectors.http_source import HttpSource, HttpSourceConfig
+from careweave.gateway.api.scopes import Scope
+from careweave.gateway.api.security import Guard
 from careweave.gateway.fhir_endpoint import FhirPushEndpoint, push_handlers
 from careweave.gateway.http_common import (
     AnyRequest,
@@ -52,9 +54,14 @@ def _raw_handlers(channel: str, receiver: Receiver, path: str) -> list[HTTPRoute
 
 
 def build_channel_app(
-    channel: ChannelConfig, receiver: Receiver, *, ehr: FhirClient | None = None
+    channel: ChannelConfig,
+    receiver: Receiver,
+    *,
+    ehr: FhirClient | None = None,
+    guard: Guard | None = None,
 ) -> Litestar:
-    """The application serving ``channel``'s HTTP source (its ``source`` must be ``http``)."""
+    """The application serving ``channel``'s HTTP source (its ``source`` must be ``http``);
+    ``guard``: the API's authentication (a token with ``ingest:write``), when ``[api]`` has it."""
     source = channel.source
     if not isinstance(source, HttpSourceConfig):
         raise TypeError(f"channel {channel.name} has no HTTP source")
@@ -68,6 +75,8 @@ def build_channel_app(
         handlers = _raw_handlers(channel.name, receiver, path)
     return Litestar(
         route_handlers=handlers,
+        guards=[guard] if guard is not None else None,
+        opt={"scopes": [str(Scope.INGEST)]},
         request_max_body_size=source.max_body_bytes,
         exception_handlers={
             HTTPException: http_exception_handler,
@@ -81,12 +90,14 @@ def build_channel_app(
 class ChannelHttpSource:
     """A channel's HTTP source with what it owns: the server and the EHR client, if any."""
 
-    def __init__(self, channel: ChannelConfig, receiver: Receiver) -> None:
+    def __init__(
+        self, channel: ChannelConfig, receiver: Receiver, *, guard: Guard | None = None
+    ) -> None:
         source = channel.source
         if not isinstance(source, HttpSourceConfig):
             raise TypeError(f"channel {channel.name} has no HTTP source")
         self.ehr = FhirClient(source.ehr) if source.ehr is not None else None
-        app = build_channel_app(channel, receiver, ehr=self.ehr)
+        app = build_channel_app(channel, receiver, ehr=self.ehr, guard=guard)
         self.server = HttpSource(source, app, name=channel.name)
 
     @property

@@ -138,7 +138,10 @@ def push_handlers(endpoint: FhirPushEndpoint) -> list[HTTPRouteHandler]:
         return await endpoint.push(request, push)
 
     @get(
-        f"{endpoint.base_path}/metadata", name=f"{endpoint.channel}-metadata", media_type=FHIR_JSON
+        f"{endpoint.base_path}/metadata",
+        name=f"{endpoint.channel}-metadata",
+        media_type=FHIR_JSON,
+        opt={"public": True},  # what the server can do, asked before a client has a token
     )
     async def metadata() -> dict[str, Any]:
         return endpoint.capability()

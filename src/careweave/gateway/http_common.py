@@ -61,9 +61,13 @@ def unavailable(exc: Exception, what: str) -> Response[bytes]:
 
 
 def http_exception_handler(_request: AnyRequest, exc: HTTPException) -> Response[bytes]:
-    """Litestar's own refusals (413, 404, 405) as OperationOutcomes."""
-    code = {404: "not-found", 405: "not-supported", 413: "too-long"}.get(exc.status_code, "invalid")
-    return outcome_response(exc.status_code, outcome("error", code, exc.detail))
+    """Litestar's own refusals (413, 404, 405) and the API guard's (401, 403, 429) as
+    OperationOutcomes, with their headers (``WWW-Authenticate``, ``Retry-After``)."""
+    codes = {401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported",
+             413: "too-long", 429: "throttled"}  # fmt: skip
+    code = codes.get(exc.status_code, "invalid")
+    headers = {str(k): str(v) for k, v in (exc.headers or {}).items()}
+    return outcome_response(exc.status_code, outcome("error", code, exc.detail), **headers)
 
 
 def internal_error_handler(_request: AnyRequest, exc: Exception) -> Response[bytes]:

@@ -11,6 +11,7 @@ ADT A06 / A07      EncounterReclassified (prior visit MRG-5, prior account MRG-3
 ADT A08 / A31      PatientUpdated
 ADT A11 A12 A13    VisitCancelled (admission, transfer, discharge)
 ADT A40            PatientsMerged, one per PID/MRG pair
+ADT A47            PatientIdentifierChanged, one per PID/MRG pair (prior identifier MRG-1)
 ORM O01, OML O21   OrderPlaced per ORC (code from the OBR that follows)
 SIU S12 - S15      AppointmentScheduled / Rescheduled / Modified / Cancelled
 DFT P03 / P11      ChargeCaptured per FT1
@@ -26,6 +27,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import msgspec
+
 from careweave.codecs.hl7v2 import Message, Segment
 from careweave.exceptions import MappingError
 from careweave.mappings import hl7v2_values as v
@@ -37,6 +40,7 @@ from careweave.mappings.hl7v2_context import (
     read_patient,
     walk,
 )
+from careweave.mappings.hl7v2_coverage import read_coverages
 from careweave.model.base import BusinessEvent
 from careweave.model.care import EncounterClass
 from careweave.model.charges import AccountAction, AccountUpdated
@@ -51,6 +55,7 @@ from careweave.model.clinical import (
     OrderPlaced,
     PatientAdmitted,
     PatientDischarged,
+    PatientIdentifierChanged,
     PatientRegistered,
     PatientsMerged,
     PatientTransferred,
@@ -74,7 +79,14 @@ def _common(ctx: Context) -> dict[str, object]:
 
 def _visit_context(msg: Message, ctx: Context) -> Context:
     pv1 = msg.segment("PV1")
-    return ctx.with_visit(pv1, msg.segment("PID")) if pv1 is not None else ctx
+    if pv1 is None:
+        return ctx
+    ctx = ctx.with_visit(pv1, msg.segment("PID"))
+    coverages = read_coverages(msg)
+    if coverages and ctx.encounter is not None:
+        encounter = msgspec.structs.replace(ctx.encounter, coverages=coverages)
+        ctx = msgspec.structs.replace(ctx, encounter=encounter)
+    return ctx
 
 
 def _adt(msg: Message, ctx: Context, trigger: str) -> list[BusinessEvent]:
@@ -151,15 +163,24 @@ def _merge(msg: Message, ctx: Context, trigger: str) -> list[BusinessEvent]:
                 raise MappingError(f"MRG[{len(events) + 1}]: no PID before the MRG segment")
             patient = read_patient(pid)
             merged = _merged_identity(seg, len(events) + 1)
-            events.append(
-                PatientsMerged(
+            event: BusinessEvent
+            if trigger == "A47":
+                event = PatientIdentifierChanged(
+                    idempotency_key=business_key("reidentify", patient.key(), merged.key()),
+                    patient=patient,
+                    prior=merged,
+                    source_message_id=ctx.control_id,
+                    occurred_at=ctx.occurred_at,
+                )
+            else:
+                event = PatientsMerged(
                     idempotency_key=business_key("merge", patient.key(), merged.key()),
                     patient=patient,
                     merged=merged,
                     source_message_id=ctx.control_id,
                     occurred_at=ctx.occurred_at,
                 )
-            )
+            events.append(event)
     if not events:
         raise MappingError(f"ADT^{trigger}: merge message has no MRG segment")
     return events
@@ -305,6 +326,7 @@ MAPPERS: dict[tuple[str, str], Mapper] = {
     ("ADT", "A28"): _adt,
     ("ADT", "A31"): _adt,
     ("ADT", "A40"): _merge,
+    ("ADT", "A47"): _merge,
     ("ORM", "O01"): _order,
     ("OML", "O21"): _order,
     **{("SIU", t): _appointment for t in _APPOINTMENTS},
@@ -330,7 +352,7 @@ def map_message(msg: Message) -> list[BusinessEvent]:
         raise MappingError(f"no mapping for HL7 v2 message type {code}^{trigger}")
     ctx = read_context(msg)
     events = mapper(msg, ctx, trigger)
-    if code == "ADT" and trigger == "A40":
+    if code == "ADT" and trigger in ("A40", "A47"):
         return events
     walker = CareWalker()
     for seg_ctx, seg in walk(msg, ctx):

@@ -15,6 +15,7 @@ import msgspec
 from careweave.codecs.hl7v2 import Message, Segment
 from careweave.exceptions import MappingError
 from careweave.mappings import hl7v2_values as v
+from careweave.mappings.hl7v2_coverage import read_coverages
 from careweave.model.care import Encounter, EncounterClass
 from careweave.model.identity import PatientIdentity
 
@@ -108,14 +109,31 @@ def read_context(msg: Message, pid: Segment | None = None) -> Context:
     )
 
 
+def _visit_group(segments: list[Segment], start: int) -> Iterator[Segment]:
+    """The segments after ``start`` up to the next patient or visit."""
+    for seg in segments[start + 1 :]:
+        if seg.id in ("PID", "PV1"):
+            return
+        yield seg
+
+
 def walk(msg: Message, base: Context) -> Iterator[tuple[Context, Segment]]:
-    """Every segment of ``msg`` with the patient and visit in force where it stands."""
+    """Every segment of ``msg`` with the patient and visit in force where it stands.
+
+    A visit carries the insurance (IN1/IN2) of its group, wherever in the group it was sent (a DFT
+    may send IN1 after its FT1s): every event of the visit sees the same coverage.
+    """
     ctx = base
     pid: Segment | None = None
-    for seg in msg:
+    segments = list(msg)
+    for index, seg in enumerate(segments):
         if seg.id == "PID":
             pid = seg
             ctx = msgspec.structs.replace(base, patient=read_patient(seg), encounter=None)
         elif seg.id == "PV1":
             ctx = ctx.with_visit(seg, pid)
+            coverages = read_coverages(_visit_group(segments, index))
+            if coverages and ctx.encounter is not None:
+                encounter = msgspec.structs.replace(ctx.encounter, coverages=coverages)
+                ctx = msgspec.structs.replace(ctx, encounter=encounter)
         yield ctx, seg

@@ -47,6 +47,10 @@ class PayerDirectory:
     def __contains__(self, payer_id: object) -> bool:
         return payer_id in self._payers
 
+    def payers(self) -> list[Payer]:
+        """Every payer, by id."""
+        return [self._payers[k] for k in sorted(self._payers)]
+
     def fee_schedule(self, payer_id: str) -> Mapping[str, Decimal]:
         """Allowed amount per unit by procedure code (empty for a payer without one)."""
         return self._fees.get(payer_id, {})

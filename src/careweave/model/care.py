@@ -74,6 +74,35 @@ class EncounterClass(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
+class InsuranceCoverage(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """One insurance plan covering the patient for a visit (HL7 v2 IN1/IN2, FHIR Coverage).
+
+    ``sequence`` orders coordination of benefits: 1 is the primary payer. ``plan_type`` is the
+    sender's plan type (IN1-15: ``MC`` Medicare, ``MD`` Medicaid, ``HMO``, ``PPO``, ``SP`` self-pay)
+    from which, with the payer master, claims take their filing indicator (SBR09).
+    """
+
+    sequence: int = 1
+    payer_id: str
+    """IN1-3: the insurance company's id (the payer id claims name)."""
+    payer_name: str | None = None
+    plan_id: str | None = None
+    plan_type: str | None = None
+    member_id: str | None = None
+    """IN1-36 policy number, else IN2-8 Medicaid or IN2-6 Medicare number (FHIR subscriberId)."""
+    group_number: str | None = None
+    relationship: str | None = None
+    """The patient's relationship to the insured (IN1-17, table 0063: ``SEL`` self, ``SPO`` ...)."""
+    insured_name: PersonName | None = None
+    effective: dt.date | None = None
+    expires: dt.date | None = None
+
+    @property
+    def self_pay(self) -> bool:
+        """True for a self-pay "plan" (nothing to bill a payer for)."""
+        return (self.plan_type or "").upper() == "SP"
+
+
 class Encounter(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """A visit: what the charges, procedures and supplies of a stay hang off."""
 
@@ -86,6 +115,13 @@ class Encounter(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     hospital_service: str | None = None
     admitted_at: dt.datetime | None = None
     discharged_at: dt.datetime | None = None
+    coverages: tuple[InsuranceCoverage, ...] = ()
+    """The insurance the message carried for the visit, primary first (empty when it sent none)."""
+
+    def primary_coverage(self) -> InsuranceCoverage | None:
+        """The coverage with the lowest sequence that is not self-pay, if any."""
+        billable = [c for c in self.coverages if not c.self_pay]
+        return min(billable, key=lambda c: c.sequence, default=None)
 
     def key(self) -> str | None:
         """The visit number's key, else the account number's."""

@@ -100,6 +100,14 @@ class PatientsMerged(ClinicalEvent, frozen=True, kw_only=True, omit_defaults=Tru
     merged: PatientIdentity
 
 
+class PatientIdentifierChanged(ClinicalEvent, frozen=True, kw_only=True, omit_defaults=True):
+    """A patient's identifier was corrected (ADT A47): ``prior`` is now ``patient``'s (PID-3)."""
+
+    phi_fields: ClassVar[frozenset[str]] = _PHI | {"prior"}
+
+    prior: PatientIdentity
+
+
 class OrderPlaced(ClinicalEvent, frozen=True, kw_only=True, omit_defaults=True):
     """An order was placed or changed (ORM O01, OML O21); ``order_control`` says how (NW, CA)."""
 

@@ -55,6 +55,16 @@ class StateTable(enum.StrEnum):
     """Per encounter: registered with the revenue-cycle platform, and its diagnoses so far."""
     CONTROL_NUMBERS = "control_numbers"
     """The last X12 control number issued, per sender and kind (ISA13, GS06, ST02)."""
+    MPI_RECORDS = "mpi_records"
+    """The patient index: each source record (first identifier ``authority|value``) and its person."""
+    MPI_IDENTIFIERS = "mpi_identifiers"
+    """Every identifier the index has seen (``authority|value``) -> the record that carries it."""
+    MPI_PERSONS = "mpi_persons"
+    """Each enterprise person: its records and what it was merged into or from."""
+    MPI_BLOCKS = "mpi_blocks"
+    """Blocking keys (``rule|key``) -> record ids, the candidates a new record is scored against."""
+    MPI_REVIEWS = "mpi_reviews"
+    """Possible matches for a person to decide (``record|record``), with their evidence."""
 
 
 class BusinessState(Protocol):

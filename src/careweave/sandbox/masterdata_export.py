@@ -21,12 +21,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from careweave.masterdata import ChartOfAccounts, format_crosswalk
+from careweave.revenue.coverage import CLAIM_FILING_BY_PLAN_TYPE
 from careweave.sandbox.clearinghouse.payers import PayerRules
 from careweave.sandbox.ehr import EhrScenario
 from careweave.sandbox.erp_books import SINCE, ScenarioBooks, build_books
 from careweave.sandbox.health_system import OPENING_STOCK, PAR, REORDER_POINT, enterprise
 from careweave.sandbox.revenue_masters import (
-    CLAIM_FILING,
     billing_providers,
     billing_references,
     clearinghouse_payers,
@@ -123,7 +123,9 @@ def _payer_files(scenario: EhrScenario, rules: Sequence[PayerRules]) -> dict[str
     filing: dict[str, str] = {}
     for patient in scenario.patients:
         coverage = patient.coverage
-        filing.setdefault(coverage.payer_id, CLAIM_FILING.get(coverage.plan_type, "CI"))
+        filing.setdefault(
+            coverage.payer_id, CLAIM_FILING_BY_PLAN_TYPE.get(coverage.plan_type, "CI")
+        )
     coverage_rows = sorted(
         [key, c.payer_id, c.member_id, c.group_number]
         for key, c in coverage_table(scenario).by_patient.items()

@@ -22,7 +22,9 @@ from decimal import Decimal
 import httpx
 import msgspec
 
+from careweave.masterdata.cost_centers import ChartOfAccounts
 from careweave.revenue.books import GlLine, ReceivableFact, ReceivablePosting, TrialBalanceFact
+from careweave.revenue.remittance_ledger import account_names, reference
 from careweave.revenue.x12_totals import CasAmount, X12Totals, read_totals
 from careweave.sandbox.clearinghouse import AdjudicatedClaim, OutboundFile, ReceivedFile
 from careweave.sandbox.erp.records import Segments
@@ -86,6 +88,22 @@ async def ledger(
     ]
     rows = msgspec.json.decode(balance.content, type=list[TrialBalanceFact])
     return lines, rows
+
+
+def remittance_lines(gl: list[GlLine], chart: ChartOfAccounts | None = None) -> list[GlLine]:
+    """The lines of the journals the books answer for: those naming a remittance (a trace) and
+    any that touch a remittance account (cash, A/R, allowances, denials).
+
+    The ERP also holds the day's operational journals (charges' unbilled revenue and standard
+    costs, supplies used): they name no trace and touch none of those accounts, and are proved
+    otherwise (balanced, and stock against careweave's positions). A journal that strays into a
+    remittance account stays in the books, where the 835s do not explain it.
+    """
+    names = account_names(chart or ChartOfAccounts())
+    kept = {
+        line.journal_id for line in gl if line.account in names or reference(line.description)[0]
+    }
+    return [line for line in gl if line.journal_id in kept]
 
 
 async def payer_files(base_url: str, entities: Mapping[str, str]) -> X12Totals:

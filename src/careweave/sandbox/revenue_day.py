@@ -23,27 +23,38 @@ with the domain services made from the scenario:
    :func:`careweave.revenue.books.reconcile_books` proves the books: the ERP's journals and trial
    balance against totals read from the raw 837 and 835 files, and the platform's A/R against both
    (:mod:`careweave.sandbox.revenue_books` reads the three sides).
+
+The pieces are shared with ``careweave demo`` (:mod:`careweave.sandbox.whole_day`), which runs the
+same revenue machinery beside the supply and cost flows: the settings' fragments
+(:func:`ehr_channel`, :func:`rcm_destination`, :func:`erp_destination`, :func:`claims_channels`),
+the simulators (:func:`serve_simulators`), the flows' revenue services (:func:`revenue_services`),
+waiting for deliveries (:func:`settle`), billing and remitting (:func:`bill_and_remit`) and the
+reconciliation (:func:`reconcile_revenue`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
+import dataclasses
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 import msgspec
 
 from careweave.app import build_application
-from careweave.config import parse_settings
+from careweave.config import Settings, parse_settings
 from careweave.connectors.rcm import RcmAccountsClient, RcmDestination
 from careweave.engine.clock import ManualClock, SystemClock
 from careweave.engine.runtime import Engine
 from careweave.engine.store.base import BaseStore
+from careweave.engine.store.phi_keys import FOLDER_KEY_FILE
 from careweave.exceptions import CareweaveError
 from careweave.flows.claim_register import registered_claims
 from careweave.flows.claim_run_report import ClaimRunResult, claim_run_report
@@ -83,6 +94,35 @@ from careweave.sandbox.revenue_masters import (
 from careweave.sandbox.serving import SimulatorServer
 
 Progress = Callable[[str], None]
+Tick = Callable[[int, int], None]
+"""``tick(done, total)``: how far a stage is."""
+
+
+class Stages(Protocol):
+    """Where a day reports its stages: a progress bar (the demo) or lines of text."""
+
+    def stage(self, label: str) -> Tick:
+        """A stage begins; returns what to tell of its progress."""
+        ...
+
+    def note(self, text: str) -> None:
+        """Something worth a line."""
+        ...
+
+
+class TextStages:
+    """Stages as lines of text through ``say`` (nothing when None): what the CLI prints."""
+
+    def __init__(self, say: Progress | None = None) -> None:
+        self._say = say or (lambda _text: None)
+
+    def stage(self, label: str) -> Tick:
+        """Nothing to show of a stage's progress in text."""
+        return lambda _done, _total: None
+
+    def note(self, text: str) -> None:
+        """One line."""
+        self._say(text)
 
 
 @dataclass(frozen=True)
@@ -113,12 +153,9 @@ class RevenueDayResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _settings(data_dir: Path, rcm_url: str, house_url: str, erp_url: str) -> str:
-    return f"""
-[engine]
-data_dir = "{data_dir}"
-log_level = "error"
+# -- settings: fragments of one TOML document ------------------------------------------------------
 
+CLAIMS_TOML = """
 [claims.submitter]
 name = "RIVERBEND HEALTH"
 id = "RBH837"
@@ -132,20 +169,77 @@ id = "CWCLEARING"
 [claims.interchange]
 sender_id = "RBH837"
 receiver_id = "CWCLEARING"
+"""
+"""Who submits the day's 837s to whom."""
 
+
+def engine_toml(data_dir: Path, phi_key: Path | None = None) -> str:
+    """The ``[engine]`` section: the day's SQLite store in ``data_dir``, quiet logs; PHI sealed at
+    rest with the key in the file ``phi_key``, by default the folder's own key file when it has
+    one (``careweave demo`` writes one)."""
+    if phi_key is None and (data_dir / FOLDER_KEY_FILE).exists():
+        phi_key = data_dir / FOLDER_KEY_FILE
+    phi = f'phi_key_file = "{phi_key}"\n' if phi_key is not None else ""
+    return f"""
+[engine]
+data_dir = "{data_dir}"
+log_level = "error"
+{phi}"""
+
+
+def ehr_channel(flows: Sequence[str]) -> str:
+    """The ``ehr`` channel: HL7 v2 over MLLP on a free port, mapped and run through ``flows``
+    (the destinations that follow in the document are its own)."""
+    names = ", ".join(f'"{flow}"' for flow in flows)
+    return f"""
 [[channels]]
 name = "ehr"
 mapping = "hl7v2-clinical"
 ordering_key = "PID-3.1"
-flows = ["patient-to-billing"]
+flows = [{names}]
 source = {{ type = "mllp", port = 0 }}
+"""
 
+
+def rcm_destination(rcm_url: str) -> str:
+    """The ``revenue-cycle`` destination: the platform's API (charges batched)."""
+    return f"""
 [[channels.destinations]]
 name = "revenue-cycle"
 payload = "none"
 connector = {{ type = "rcm", base_url = "{rcm_url}" }}
 worker = {{ concurrency = 64, batch_size = 512, poll_interval = 0.02 }}
+"""
 
+
+def erp_destination(erp_url: str, *, rate_limit: float = 100_000.0, burst: int = 1000) -> str:
+    """The ``erp`` destination: the cloud ERP's REST API (OAuth2, the simulator's demo client)."""
+    return f"""
+[[channels.destinations]]
+name = "erp"
+payload = "none"
+
+[channels.destinations.worker]
+concurrency = 16
+batch_size = 512
+poll_interval = 0.02
+retry = {{ max_attempts = 20, initial_backoff = 0.05, max_backoff = 1.0 }}
+
+[channels.destinations.connector]
+type = "erp"
+base_url = "{erp_url}"
+client_id = "{DEMO_CLIENT_ID}"
+rate_limit = {rate_limit}
+rate_burst = {burst}
+max_connections = 16
+"""
+
+
+def claims_channels(house_url: str) -> str:
+    """The ``claims`` channel (claim runs in, 837s to the clearinghouse) and the ``clearinghouse``
+    channel (999, 277CA and 835 in, through the revenue flows; destinations that follow in the
+    document are its own)."""
+    return f"""
 [[channels]]
 name = "claims"
 format = "claim-run"
@@ -164,37 +258,115 @@ format = "x12"
 mapping = "x12-revenue"
 flows = ["claim-acknowledgments", "finance-posting", "denial-to-adjustment", "claim-rejections"]
 source = {{ type = "mllp", port = 0 }}
-
-[[channels.destinations]]
-name = "erp"
-payload = "none"
-worker = {{ concurrency = 16, batch_size = 512, poll_interval = 0.02 }}
-
-[channels.destinations.connector]
-type = "erp"
-base_url = "{erp_url}"
-client_id = "{DEMO_CLIENT_ID}"
-rate_limit = 100000.0
-rate_burst = 1000
-max_connections = 16
 """
 
 
-async def _drain(engine: Engine, destination: str, within: float) -> None:
-    """Wait until the destination has no pending or in-flight effect."""
+def _settings(data_dir: Path, sims: RevenueSimulators) -> str:
+    return (
+        engine_toml(data_dir)
+        + CLAIMS_TOML
+        + ehr_channel(["patient-to-billing"])
+        + rcm_destination(sims.rcm_url)
+        + claims_channels(sims.house_url)
+        + erp_destination(sims.erp_url)  # the clearinghouse channel's: finance posting's journals
+    )
+
+
+# -- the simulators --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RevenueSimulators:
+    """The revenue-cycle platform, the clearinghouse with its payers and the cloud ERP, serving."""
+
+    rcm: RcmSimulator
+    house: Clearinghouse
+    erp: ErpSimulator
+    rcm_url: str
+    house_url: str
+    erp_url: str
+
+
+def business_day(scenario: EhrScenario) -> dt.datetime:
+    """When the day's claims are billed: the evening of the scenario's fourth day."""
+    start = scenario.config.start_date + dt.timedelta(days=3)
+    return dt.datetime.combine(start, dt.time(18), tzinfo=dt.UTC)
+
+
+@contextlib.contextmanager
+def serve_simulators(
+    scenario: EhrScenario, data_dir: Path, calendar: ManualClock, erp: ErpSimulator
+) -> Iterator[RevenueSimulators]:
+    """Serve the platform, the clearinghouse (on the simulated ``calendar``, its folders in
+    ``data_dir``) and ``erp`` (seeded by the caller) on free loopback ports, until the block ends."""
+    house = Clearinghouse(
+        ClearinghouseConfig(
+            inbound=data_dir / "clearinghouse" / "in",
+            outbound=data_dir / "clearinghouse" / "out",
+            seed=scenario.config.seed,
+            payers=clearinghouse_payers(scenario),
+        ),
+        clock=calendar.now,
+    )
+    rcm = RcmSimulator()
+    with (
+        SimulatorServer(rcm.app, name="rcm") as rcm_server,
+        SimulatorServer(
+            ClearinghouseSimulator(house, poll_interval=0).app, name="clearinghouse"
+        ) as house_server,
+        ErpSimulatorServer(erp) as erp_server,
+    ):
+        yield RevenueSimulators(
+            rcm=rcm,
+            house=house,
+            erp=erp,
+            rcm_url=rcm_server.base_url,
+            house_url=house_server.base_url,
+            erp_url=erp_server.base_url,
+        )
+
+
+def revenue_services(
+    scenario: EhrScenario,
+    settings: Settings,
+    calendar: ManualClock,
+    base: FlowServices | None = None,
+) -> FlowServices:
+    """``base`` with the scenario's revenue master data (billing references, coverage, payees),
+    the settings' claims and the simulated calendar, as ``[masterdata]`` files would give them."""
+    if settings.claims is None:
+        raise CareweaveError("the revenue day's settings name no [claims] section")
+    return dataclasses.replace(
+        base or FlowServices(),
+        billing=billing_references(scenario),
+        coverage=coverage_table(scenario),
+        payees=payee_entities(scenario),
+        claims=claims_config(settings.claims, billing_providers(scenario)),
+        clock=calendar,
+    )
+
+
+# -- the day's stages ------------------------------------------------------------------------------
+
+
+async def settle(store: BaseStore, within: float, tick: Tick | None = None) -> None:
+    """Wait until every stored message is processed and every effect delivered or dead.
+
+    ``tick(done, total)`` is told the effects delivered or dead out of all of them.
+    """
     deadline = time.monotonic() + within
-    store = engine.store
-    while time.monotonic() < deadline:
-        pending = await store.list_effects(
-            destination=destination, state=EffectState.PENDING, limit=1
-        )
-        flying = await store.list_effects(
-            destination=destination, state=EffectState.IN_FLIGHT, limit=1
-        )
-        if not pending and not flying:
+    while True:
+        counts = await store.counts()
+        total = sum(v for k, v in counts.items() if k.startswith("effects."))
+        done = counts.get("effects.delivered", 0) + counts.get("effects.dead", 0)
+        if tick is not None:
+            tick(done, total)
+        if done >= total and not counts.get("messages.received", 0):
             return
+        if time.monotonic() > deadline:
+            waiting = total - done
+            raise CareweaveError(f"{waiting} deliveries did not finish in {within:.0f} s")
         await asyncio.sleep(0.05)
-    raise CareweaveError(f"deliveries to {destination} did not finish in {within} s")
 
 
 async def _fetch_files(base_url: str, kind: str) -> list[tuple[str, bytes]]:
@@ -227,58 +399,97 @@ async def _bill_ready(engine: Engine, accounts: RcmAccountsClient, run_id: str) 
     return result.message_id
 
 
+@dataclass(frozen=True)
+class Remitted:
+    """What billing and remitting did."""
+
+    claim_run: ClaimRunResult
+    responses: int
+    """999, 277CA and 835 files received from the clearinghouse."""
+    applied: int
+    """Claims whose remittance the platform applied to its A/R."""
+
+
+async def bill_and_remit(
+    engine: Engine,
+    sims: RevenueSimulators,
+    calendar: ManualClock,
+    *,
+    settle_days: int,
+    within: float,
+    stages: Stages,
+    timings: dict[str, float],
+    started: float,
+) -> Remitted:
+    """Bill the platform's ready accounts (one claim run: 837s to the clearinghouse), move the
+    calendar on until the payers have answered, take the 999, 277CA and 835 files in on the
+    ``clearinghouse`` channel, wait until their journals are posted and let the platform apply the
+    remittances. Records each stage's end in ``timings`` (seconds since ``started``)."""
+    store = engine.store
+
+    def done(name: str) -> None:
+        timings[name] = time.perf_counter() - started
+        stages.note(f"{name}: {timings[name]:.1f}")
+
+    accounts = RcmAccountsClient(sims.rcm_url)
+    try:
+        run_message = await _bill_ready(engine, accounts, f"{calendar.now():%Y-%m-%d}")
+    finally:
+        await accounts.close()
+    await settle(store, within, stages.stage("claims: 837s to the clearinghouse"))
+    claim_run = await claim_run_report(store, run_message)
+    done("claims_sent_s")
+    stages.note(f"claim run: {len(claim_run.files)} 837 files, {len(claim_run.problems)} problems")
+
+    calendar.advance(settle_days * 86400)
+    files = [
+        (kind, name, raw)
+        for kind in ("999", "277", "835")
+        for name, raw in await _fetch_files(sims.house_url, kind)
+    ]
+    tick = stages.stage("payers: 999, 277CA and 835 files in")
+    for n, (kind, name, raw) in enumerate(files, 1):
+        await engine.receive(
+            "clearinghouse",
+            raw,
+            content_type=X12_CONTENT_TYPE,
+            sender="clearinghouse",
+            dedup_key=f"{kind}:{name}",
+        )
+        tick(n, len(files))
+    tick(len(files), len(files))
+    done("responses_received_s")
+    await settle(store, within, stages.stage("remittances: journals to the ERP's GL"))
+    done("remittances_posted_s")
+    applied = await revenue_books.deliver_remittances(sims.house_url, sims.rcm_url)
+    stages.note(f"remittances applied by the RCM: {len(applied)} claims")
+    return Remitted(claim_run=claim_run, responses=len(files), applied=len(applied))
+
+
 async def run_revenue_day(
     config: RevenueDayConfig, data_dir: Path, progress: Progress | None = None
 ) -> RevenueDayResult:
     """Run the day in an empty ``data_dir``; returns the reconciliation and what happened."""
-    say = progress or (lambda _text: None)
+    stages = TextStages(progress)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     scenario = generate_scenario(
         EhrScenarioConfig(seed=config.seed, encounters_per_day=config.encounters)
     )
     messages = scenario.messages
-    say(f"EHR simulator: {len(messages)} HL7 v2 messages for {config.encounters} encounters")
-    business_day = dt.datetime.combine(
-        scenario.config.start_date + dt.timedelta(days=3), dt.time(18), tzinfo=dt.UTC
+    stages.note(
+        f"EHR simulator: {len(messages)} HL7 v2 messages for {config.encounters} encounters"
     )
-    calendar = ManualClock(business_day)
-    house = Clearinghouse(
-        ClearinghouseConfig(
-            inbound=data_dir / "clearinghouse" / "in",
-            outbound=data_dir / "clearinghouse" / "out",
-            seed=config.seed,
-            payers=clearinghouse_payers(scenario),
-        ),
-        clock=calendar.now,
-    )
-    rcm = RcmSimulator()
+    calendar = ManualClock(business_day(scenario))
     erp = ErpSimulator(ErpSimulatorConfig(rate_limit=100_000.0, rate_burst=10_000))
     seed_erp(erp.state, build_books(scenario))  # its item master and locations, as the demo's
-    with (
-        SimulatorServer(rcm.app, name="rcm") as rcm_server,
-        SimulatorServer(
-            ClearinghouseSimulator(house, poll_interval=0).app, name="clearinghouse"
-        ) as house_server,
-        ErpSimulatorServer(erp) as erp_server,
-    ):
-        settings = parse_settings(
-            _settings(data_dir, rcm_server.base_url, house_server.base_url, erp_server.base_url)
-        )
-        assert settings.claims is not None
-        # The scenario's master data, as [masterdata] files would give it, and the settings' claims.
-        services = FlowServices(
-            billing=billing_references(scenario),
-            coverage=coverage_table(scenario),
-            payees=payee_entities(scenario),
-            claims=claims_config(settings.claims, billing_providers(scenario)),
-            clock=calendar,
-        )
+    with serve_simulators(scenario, data_dir, calendar, erp) as sims:
+        settings = parse_settings(_settings(data_dir, sims))
         application = build_application(
             settings,
             settings_dir=data_dir,
             env={"CAREWEAVE_ERP_SECRET": DEMO_CLIENT_SECRET},  # the connector's default secret_env
-            services=services,
+            services=revenue_services(scenario, settings, calendar),
             middleware=[],
             clock=SystemClock(),  # the simulated calendar is the flows' clock, not the workers'
         )
@@ -290,67 +501,45 @@ async def run_revenue_day(
             port = engine.listeners["ehr"].port
             await send_scenario(messages, "127.0.0.1", port, config.connections, None)
             timings["ehr_ingest_s"] = time.perf_counter() - started
-            say(f"ehr_ingest_s: {timings['ehr_ingest_s']:.1f}")
-            await _drain(engine, "revenue-cycle", config.timeout)
+            stages.note(f"ehr_ingest_s: {timings['ehr_ingest_s']:.1f}")
+            await settle(store, config.timeout)
             timings["charges_delivered_s"] = time.perf_counter() - started
-            say(f"charges_delivered_s: {timings['charges_delivered_s']:.1f}")
-            say(f"charges delivered to the RCM in {rcm_connector.batches_sent} batches")
-
-            accounts = RcmAccountsClient(rcm_server.base_url)
-            run_message = await _bill_ready(engine, accounts, f"{business_day:%Y-%m-%d}")
-            await _drain(engine, "clearinghouse", config.timeout)
-            await _drain(engine, "revenue-cycle", config.timeout)
-            claim_run = await claim_run_report(store, run_message)
-            timings["claims_sent_s"] = time.perf_counter() - started
-            say(f"claims_sent_s: {timings['claims_sent_s']:.1f}")
-            say(f"claim run: {len(claim_run.files)} 837 files, {len(claim_run.problems)} problems")
-
-            calendar.advance(config.settle_days * 86400)
-            for kind in ("999", "277", "835"):
-                for name, raw in await _fetch_files(house_server.base_url, kind):
-                    await engine.receive(
-                        "clearinghouse",
-                        raw,
-                        content_type=X12_CONTENT_TYPE,
-                        sender="clearinghouse",
-                        dedup_key=f"{kind}:{name}",
-                    )
-            timings["responses_received_s"] = time.perf_counter() - started
-            say(f"responses_received_s: {timings['responses_received_s']:.1f}")
-            await _drain(engine, "erp", config.timeout)
-            timings["remittances_posted_s"] = time.perf_counter() - started
-            say(f"remittances_posted_s: {timings['remittances_posted_s']:.1f}")
-            applied = await revenue_books.deliver_remittances(
-                house_server.base_url, rcm_server.base_url
+            stages.note(f"charges_delivered_s: {timings['charges_delivered_s']:.1f}")
+            stages.note(f"charges delivered to the RCM in {rcm_connector.batches_sent} batches")
+            remitted = await bill_and_remit(
+                engine,
+                sims,
+                calendar,
+                settle_days=config.settle_days,
+                within=config.timeout,
+                stages=stages,
+                timings=timings,
+                started=started,
             )
-            say(f"remittances applied by the RCM: {len(applied)} claims")
-            urls = (rcm_server.base_url, house_server.base_url, erp_server.base_url)
-            report = await _reconcile(store, accounts, urls, scenario)
+            report = await reconcile_revenue(store, sims, scenario)
             timings["reconciled_s"] = time.perf_counter() - started
             cases = await store.list_cases(limit=1_000_000)
             dead = await store.list_effects(state=EffectState.DEAD, limit=10_000)
             result = RevenueDayResult(
                 report=report,
                 messages=len(messages),
-                claim_run=claim_run,
-                files_837=[f.text for f in claim_run.files],
+                claim_run=remitted.claim_run,
+                files_837=[f.text for f in remitted.claim_run.files],
                 cases_by_reason=dict(collections.Counter(c.reason_code for c in cases)),
                 dead_effects=[f"{e.destination} {e.idempotency_key}: {e.last_error}" for e in dead],
                 timings=timings,
             )
-            await accounts.close()
         finally:
             await application.close()
     return result
 
 
-async def _reconcile(
-    store: BaseStore,
-    accounts: RcmAccountsClient,
-    urls: tuple[str, str, str],
-    scenario: EhrScenario,
+async def reconcile_revenue(
+    store: BaseStore, sims: RevenueSimulators, scenario: EhrScenario
 ) -> ReconciliationReport:
-    rcm_url, house_url, erp_url = urls
+    """Every charge billed once (careweave's charges against its claim register and the platform's
+    unbilled accounts), and the books: the ERP's remittance journals and trial balance against the
+    raw 837/835 files and the platform's A/R."""
     effects = await store.list_effects(destination="revenue-cycle", limit=10_000_000)
     charges = []
     for effect in effects:
@@ -378,18 +567,22 @@ async def _reconcile(
         for claim in registered_claims(await store.state_rows(StateTable.CLAIMS))
         for line in claim.lines
     ]
-    unbilled = [
-        UnbilledAccount(encounter_id=a.encounter_id, reason=a.not_ready or f"account {a.state}")
-        for a in await accounts.accounts()
-        if a.state != "billed"
-    ]
+    accounts = RcmAccountsClient(sims.rcm_url)
+    try:
+        unbilled = [
+            UnbilledAccount(encounter_id=a.encounter_id, reason=a.not_ready or f"account {a.state}")
+            for a in await accounts.accounts()
+            if a.state != "billed"
+        ]
+    finally:
+        await accounts.close()
     # The master data's billing providers: each NPI's legal entity, for the payers' files.
     entities = {f.npi: f.entity for f in scenario.system.facilities}
-    gl, trial_balance = await revenue_books.ledger(erp_url, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+    gl, trial_balance = await revenue_books.ledger(sims.erp_url, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
     books = reconcile_books(
-        await revenue_books.payer_files(house_url, entities),
-        gl,
+        await revenue_books.payer_files(sims.house_url, entities),
+        revenue_books.remittance_lines(gl),
         trial_balance,
-        await revenue_books.receivables(rcm_url),
+        await revenue_books.receivables(sims.rcm_url),
     )
     return reconcile(charges, claim_lines, unbilled, books)

@@ -15,13 +15,11 @@ from careweave.masterdata.billing import BillingReferences, CoverageTable, Facil
 from careweave.masterdata.entities import PayeeEntities
 from careweave.model.rcm import RcmCoverage
 from careweave.model.revenue import ClaimForm
+from careweave.revenue.coverage import CLAIM_FILING_BY_PLAN_TYPE
 from careweave.sandbox.clearinghouse.payers import PayerRules, sample_payers
 from careweave.sandbox.ehr.chargemaster import CHARGES
 from careweave.sandbox.ehr.generator import EhrScenario
 from careweave.sandbox.ehr.population import Coverage
-
-CLAIM_FILING: dict[str, str] = {"MC": "MA", "MD": "MC", "HMO": "HM", "PPO": "12"}
-"""SBR09 claim filing indicator by IN1-15 plan type (commercial ``CI`` otherwise)."""
 
 
 def billing_references(scenario: EhrScenario) -> BillingReferences:
@@ -53,7 +51,7 @@ def _coverage(coverage: Coverage) -> RcmCoverage | None:
         payer_name=coverage.payer_name,
         member_id=coverage.member_id,
         group_number=coverage.group_number,
-        claim_filing=CLAIM_FILING.get(coverage.plan_type, "CI"),
+        claim_filing=CLAIM_FILING_BY_PLAN_TYPE.get(coverage.plan_type, "CI"),
     )
 
 

@@ -37,7 +37,14 @@ class SimulatorServer:
     ) -> None:
         self.app = app
         self._host, self._port, self._name = host, port, name
-        self._options = {"log_level": "warning", "lifespan": "on", **uvicorn_options}
+        # log_config None: uvicorn keeps careweave's logging (JSON lines when so configured)
+        # instead of installing plain-text handlers of its own.
+        self._options = {
+            "log_level": "warning",
+            "log_config": None,
+            "lifespan": "on",
+            **uvicorn_options,
+        }
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.port = port

@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from litestar import Litestar, Request, get, route
 
-from careweave.config import Settings
+from careweave.config import MllpSourceConfig, Settings
 from careweave.connectors.erp import ErpConfig
 from careweave.connectors.fhir_client.config import FhirClientConfig
 from careweave.connectors.fhir_client.smart import load_private_key
@@ -94,7 +94,11 @@ def loopback_address(url: str) -> tuple[str, int] | None:
 
 def plan_simulators(settings: Settings) -> list[SimulatorSpec]:
     """The simulators the settings point at, by port; ConfigError when two need one address."""
-    listening = {(c.source.host, c.source.port) for c in settings.channels}
+    listening = {
+        (c.source.host, c.source.port)
+        for c in settings.channels
+        if isinstance(c.source, MllpSourceConfig | HttpSourceConfig)
+    }
     specs: dict[tuple[str, int], SimulatorSpec] = {}
 
     def add(kind: SimulatorKind, url: str, user: str, **extra: Any) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
 from careweave.app.report import business_report
+from careweave.masterdata.cost_centers import ChartOfAccounts
 from careweave.sandbox.ehr import EhrScenarioConfig, generate_scenario
 from careweave.sandbox.erp_books import build_books
 from tests.integration.erp_flows.harness import erp_day
@@ -49,6 +51,28 @@ async def test_the_report_agrees_with_the_erp_and_reads_the_store(tmp_path: Path
         for line in report.ledger:
             by_entity[line.entity] = by_entity.get(line.entity, Decimal(0)) + line.balance
         assert by_entity and all(total == 0 for total in by_entity.values())
+        # Margin by service line, from careweave's stored journals, equals the same sums over the
+        # journals the ERP received (its own records, read by this test, not by careweave's code).
+        chart = ChartOfAccounts()
+        costs = (chart.supply_expense, chart.procedure_cost, chart.professional_cost)
+        erp_revenue: dict[str, Decimal] = defaultdict(Decimal)
+        erp_cost: dict[str, Decimal] = defaultdict(Decimal)
+        for journal in journals:
+            for jl in journal.lines:
+                where = jl.segments.service_line
+                if jl.segments.account == chart.patient_revenue:
+                    erp_revenue[where] += jl.credit - jl.debit
+                elif jl.segments.account in costs:
+                    erp_cost[where] += jl.debit - jl.credit
+        lines = report.analytics.service_lines
+        assert len(lines) >= 2 and sum(r.procedures for r in lines) > 0
+        for figures in lines:
+            where = figures.service_line
+            assert figures.revenue == erp_revenue[where], figures
+            assert figures.margin == erp_revenue[where] - erp_cost[where], figures
+        assert {r.service_line for r in lines} == {k for k, v in erp_revenue.items() if v} | {
+            k for k, v in erp_cost.items() if v
+        }
 
     # The CLI reads the same from the file the engine left (read-only, no engine needed).
     settings = tmp_path / "careweave.toml"
@@ -75,3 +99,5 @@ async def test_the_report_agrees_with_the_erp_and_reads_the_store(tmp_path: Path
     )
     assert text.returncode == 0, text.stderr
     assert "journals" in text.stdout and "Ledger balances" in text.stdout
+    assert "By service line" in text.stdout and "Denials by payer" in text.stdout
+    assert len(data["analytics"]["service_lines"]) == len(report.analytics.service_lines)

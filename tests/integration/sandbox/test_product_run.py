@@ -26,11 +26,12 @@ from careweave.engine.store.factory import build_store
 from careweave.erp.stored import stored_positions
 from careweave.masterdata.files import load_master_data
 from careweave.sandbox.erp.config import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from tests.integration.api.example import EXAMPLE_API_PORT, EXAMPLE_API_SECRETS
 from tests.integration.cli.test_operator_mistakes import CAREWEAVE, _env
 from tests.integration.engine.helpers import free_port
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "health-system"
-PORTS = {"mllp": 27575, "rcm": 27580, "erp": 27590}
+PORTS = {"mllp": 27575, "rcm": 27580, "erp": 27590, "api": EXAMPLE_API_PORT}
 
 
 def example_copy(folder: Path) -> tuple[Path, dict[str, int]]:
@@ -127,7 +128,7 @@ def erp_on_hand(base: str) -> dict[tuple[str, str], int]:
 
 def test_serve_run_and_send_a_simulated_day(tmp_path: Path) -> None:
     config, ports = example_copy(tmp_path)
-    env = {**_env(), "CAREWEAVE_ERP_SECRET": DEMO_CLIENT_SECRET}
+    env = {**_env(), "CAREWEAVE_ERP_SECRET": DEMO_CLIENT_SECRET, **EXAMPLE_API_SECRETS}
     serve = Server(
         ["sandbox", "serve", "--config", str(config)], tmp_path / "serve.log", env, "ready"
     )

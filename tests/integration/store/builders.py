@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from careweave.engine.store.codec import PlainCodec
 from careweave.model.records import (
     AttemptOutcome,
     DeliveryAttempt,
@@ -88,8 +89,9 @@ def outcome(
     )
 
 
-class XorCodec:
-    """A stand-in for encryption at rest: stored bytes differ from the payload, reversibly."""
+class XorCodec(PlainCodec):
+    """A stand-in for encryption at rest: stored bytes differ from the payload, reversibly (text
+    and keys stay as they are)."""
 
     def __init__(self, key: int = 0x5A) -> None:
         self.key = key

@@ -6,6 +6,7 @@ dropped afterwards, so that parallel runs and other tests never see each other's
 
 from __future__ import annotations
 
+import base64
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator
@@ -15,8 +16,10 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from careweave.engine.store.aes_codec import AesGcmCodec
 from careweave.engine.store.base import BaseStore
 from careweave.engine.store.codec import PayloadCodec, PlainCodec
+from careweave.engine.store.phi_keys import parse_keyring
 from careweave.engine.store.postgres import PostgresConfig, PostgresStore
 from careweave.engine.store.sqlite import SqliteConfig, SqliteStore
 
@@ -82,7 +85,17 @@ async def stores(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         await factory.cleanup()
 
 
-@pytest.fixture
-async def store(stores: StoreFactory) -> BaseStore:
-    """An opened store of each backend in turn."""
-    return await stores.open()
+TEST_KEYRING = "k1:" + base64.b64encode(bytes(range(32))).decode()
+"""A fixed PHI keyring for the tests (never a real key)."""
+
+
+def aes_codec() -> AesGcmCodec:
+    """The encryption-at-rest codec under :data:`TEST_KEYRING`."""
+    return AesGcmCodec(parse_keyring(TEST_KEYRING, "test keyring"))
+
+
+@pytest.fixture(params=["plain", "aes"])
+async def store(stores: StoreFactory, request: pytest.FixtureRequest) -> BaseStore:
+    """An opened store of each backend in turn, storing in clear and encrypted at rest: the
+    contract holds either way."""
+    return await stores.open(codec=aes_codec() if request.param == "aes" else None)

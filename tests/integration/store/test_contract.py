@@ -441,7 +441,8 @@ async def test_list_messages_filters_newest_first_without_raw(store: BaseStore):
         MessageQuery(since=NOW + dt.timedelta(minutes=30), until=NOW + dt.timedelta(hours=2))
     )
     assert [m.dedup_key for m in window] == ["MSG-1-X"]
-    text = await store.list_messages(MessageQuery(text="G-2"))
+    # Sealed dedup keys are found whole, not by a substring (see test_phi_at_rest for control ids).
+    text = await store.list_messages(MessageQuery(text="MSG-2-X"))
     assert [m.dedup_key for m in text] == ["MSG-2-X"]
     assert len(await store.list_messages(MessageQuery(limit=1))) == 1
 

@@ -52,6 +52,7 @@ def test_public_surface():
         "FrameReader",
         "FramingProblem",
         "MllpClient",
+        "MllpFragmentHandler",
         "MllpHandler",
         "MllpListener",
         "MllpListenerConfig",

@@ -7,7 +7,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from careweave.connectors.mllp import FrameReader, FramingProblem, ProblemKind, frame
-from careweave.connectors.mllp.framing import HEAD_BYTES
 from careweave.exceptions import FramingError
 
 MSG = b"MSH|^~\\&|EHR|GEN|CW|CW|20250101120000||ADT^A01|MSG0001|P|2.5.1\rPID|1||12345^^^MRN\r"
@@ -135,7 +134,7 @@ def test_frame_of_exactly_the_limit_is_accepted():
 def test_oversized_frame_in_one_chunk_is_dropped_and_the_next_one_read():
     reader = FrameReader(max_frame_bytes=5)
     out = reader.feed(frame(b"MSH|ab") + frame(b"MSH|c"))
-    assert out == [FramingProblem(ProblemKind.OVERSIZED, 6, b"MSH|ab"), b"MSH|c"]
+    assert out == [FramingProblem(ProblemKind.OVERSIZED, 6, b"MSH|a"), b"MSH|c"]
 
 
 def test_oversized_frame_in_chunks_is_discarded_without_buffering_it():
@@ -146,10 +145,11 @@ def test_oversized_frame_in_chunks_is_discarded_without_buffering_it():
     out: list[bytes | FramingProblem] = []
     for i in range(0, len(data), 1000):
         out.extend(reader.feed(data[i : i + 1000]))
-        # Never more than the limit, nor more than the head once past it.
+        # Never more than the limit, before it or past it.
         assert reader.buffered <= limit
     (problem,) = out
-    assert problem == FramingProblem(ProblemKind.OVERSIZED, len(big), big[:HEAD_BYTES])
+    # The first max_frame_bytes bytes are kept, to be stored with the reason.
+    assert problem == FramingProblem(ProblemKind.OVERSIZED, len(big), big[:limit])
     assert not reader.in_frame
     assert reader.feed(frame(b"MSH|ok")) == [b"MSH|ok"]
 
@@ -158,21 +158,27 @@ def test_oversized_frame_crossing_the_limit_at_its_last_chunk():
     reader = FrameReader(max_frame_bytes=8)
     assert reader.feed(b"\x0bMSH|abc") == []
     out = reader.feed(b"defg\x1c\r")
-    assert out == [FramingProblem(ProblemKind.OVERSIZED, 11, b"MSH|abcdefg")]
+    assert out == [FramingProblem(ProblemKind.OVERSIZED, 11, b"MSH|abcd")]
 
 
-def test_start_block_inside_a_frame_drops_the_unfinished_frame():
+def test_start_block_inside_a_frame_reports_what_arrived_of_the_unfinished_frame():
     reader = FrameReader()
     assert reader.feed(b"\x0bMSH|half") == []
     out = reader.feed(b"-more\x0bMSH|whole\x1c\r")
-    assert out == [FramingProblem(ProblemKind.UNTERMINATED, 13), b"MSH|whole"]
+    assert out == [FramingProblem(ProblemKind.INTERRUPTED, 13, b"MSH|half-more"), b"MSH|whole"]
+
+
+def test_interrupted_oversized_frame_keeps_only_the_limit():
+    reader = FrameReader(max_frame_bytes=6)
+    out = reader.feed(b"\x0bMSH|abcdefgh" + b"\x0bMSH|ok\x1c\r")
+    assert out == [FramingProblem(ProblemKind.INTERRUPTED, 12, b"MSH|ab"), b"MSH|ok"]
 
 
 def test_close_reports_an_unfinished_frame_once():
     reader = FrameReader()
     reader.feed(b"\x0bMSH|half")
     assert reader.in_frame
-    assert reader.close() == FramingProblem(ProblemKind.UNTERMINATED, 8)
+    assert reader.close() == FramingProblem(ProblemKind.UNTERMINATED, 8, b"MSH|half")
     assert reader.close() is None
     assert not reader.in_frame
 

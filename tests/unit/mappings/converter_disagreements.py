@@ -21,7 +21,6 @@ UNMAPPED: dict[str, str] = {
     "ADT^A29": "delete person information: needs the MPI (masterdata), not issue 3",
     "ADT^A41": "merge account: account-level merge belongs to revenue (issue 4)",
     "ADT^A45": "move visit information: needs the MPI (masterdata), not issue 3",
-    "ADT^A47": "change patient identifier list: needs the MPI (masterdata), not issue 3",
     "ADT^A60": "update allergy information: clinical detail no flow consumes",
     "BAR^P02": "purge patient accounts: archival, no business event",
     "MDM^T01": "documents: out of issue 3's scope",

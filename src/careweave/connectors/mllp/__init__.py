@@ -11,6 +11,7 @@
 
 from careweave.connectors.mllp.client import MllpClient, ack_code
 from careweave.connectors.mllp.config import (
+    MllpFragmentHandler,
     MllpHandler,
     MllpListenerConfig,
     MllpListenerStats,
@@ -28,6 +29,7 @@ __all__ = [
     "FrameReader",
     "FramingProblem",
     "MllpClient",
+    "MllpFragmentHandler",
     "MllpHandler",
     "MllpListener",
     "MllpListenerConfig",

@@ -8,12 +8,17 @@ that is not a proper MLLP frame becomes :class:`FramingError`.
 A connection found broken is re-opened once per send and the message sent again. If it broke
 after the message was written, the receiver may already hold it: MLLP delivery is at least once,
 and receivers recognise a re-sent message by its MSH-10 (careweave's listener does).
+
+With ``tls`` (:func:`careweave.connectors.mllp.tls.client_context`), the connection is TLS: the
+peer's certificate must chain to the context's CA and name ``host``; a failed handshake is a
+:class:`TransientDeliveryError` like a refused connection.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections import deque
 
 from careweave.connectors.mllp.framing import FrameReader, FramingProblem, ProblemKind, frame
@@ -76,9 +81,15 @@ class MllpClient:
         connect_timeout: float = 5.0,
         ack_timeout: float = 30.0,
         max_frame_bytes: int = 1_048_576,
+        tls: ssl.SSLContext | None = None,
+        local_address: tuple[str, int] | None = None,
     ) -> None:
+        """``tls``: connect with TLS (plain TCP when None); ``local_address``: the (host, port)
+        to connect from (a sender with several addresses)."""
         self.host = host
         self.port = port
+        self.tls = tls
+        self.local_address = local_address
         self.connect_timeout = connect_timeout
         self.ack_timeout = ack_timeout
         self.max_frame_bytes = max_frame_bytes
@@ -107,11 +118,19 @@ class MllpClient:
         try:
             async with asyncio.timeout(self.connect_timeout):
                 transport, protocol = await loop.create_connection(
-                    lambda: _AckProtocol(self.max_frame_bytes), self.host, self.port
+                    lambda: _AckProtocol(self.max_frame_bytes),
+                    self.host,
+                    self.port,
+                    ssl=self.tls,
+                    local_addr=self.local_address,
                 )
         except TimeoutError as exc:
             raise TransientDeliveryError(
                 f"MLLP connect to {self.host}:{self.port} timed out after {self.connect_timeout} s"
+            ) from exc
+        except ssl.SSLError as exc:
+            raise TransientDeliveryError(
+                f"MLLP TLS handshake with {self.host}:{self.port} failed: {exc.reason or exc}"
             ) from exc
         except OSError as exc:
             raise TransientDeliveryError(

@@ -11,10 +11,15 @@ Tolerances, chosen because real senders do these things:
 - Bytes between frames (a stray newline, a banner, garbage) are skipped and reported as
   :attr:`ProblemKind.JUNK` with their count.
 - A start block inside an unfinished frame means the sender gave up on that frame and began
-  another: the unfinished one is dropped (:attr:`ProblemKind.UNTERMINATED`).
+  another: the unfinished one is reported (:attr:`ProblemKind.INTERRUPTED`) with what arrived of
+  it, so that the listener can store it; a stream that ends inside a frame is reported the same
+  way by :meth:`FrameReader.close` (:attr:`ProblemKind.UNTERMINATED`).
 - A frame larger than ``max_frame_bytes`` is never buffered whole: the reader keeps its first
-  bytes (enough to read MSH for a reject ACK), discards the rest as it arrives and reports
-  :attr:`ProblemKind.OVERSIZED` when the frame ends, so the reply stays paired with its frame.
+  ``max_frame_bytes`` bytes (to store them, and to read MSH for the reject ACK), discards the rest
+  as it arrives and reports :attr:`ProblemKind.OVERSIZED` when the frame ends, so the reply stays
+  paired with its frame.
+
+Memory per connection is therefore bounded by ``max_frame_bytes`` whatever the peer sends.
 """
 
 from __future__ import annotations
@@ -31,9 +36,6 @@ CARRIAGE_RETURN = b"\x0d"
 _TRAILER = END_BLOCK + CARRIAGE_RETURN
 _CR = 0x0D
 
-HEAD_BYTES = 4096
-"""How much of an oversized frame is kept, so that its MSH can still be read for the reject."""
-
 _SAMPLE_BYTES = 64
 
 
@@ -43,11 +45,13 @@ class ProblemKind(enum.StrEnum):
     JUNK = "junk"
     """Bytes outside any frame were skipped."""
     OVERSIZED = "oversized"
-    """A frame exceeded the size limit and was dropped."""
+    """A frame exceeded the size limit; its first ``max_frame_bytes`` bytes are kept."""
     EMPTY = "empty"
     """A frame had no content (``0x0b 0x1c``)."""
+    INTERRUPTED = "interrupted"
+    """A new start block arrived before the frame's end block: the sender began another frame."""
     UNTERMINATED = "unterminated"
-    """A frame was interrupted by a new start block (or the stream ended) and was dropped."""
+    """The stream ended (or the reader was closed) inside a frame."""
 
 
 class FramingProblem(msgspec.Struct, frozen=True):
@@ -57,7 +61,8 @@ class FramingProblem(msgspec.Struct, frozen=True):
     size: int
     """Bytes concerned: junk skipped, or the dropped frame's content length."""
     sample: bytes = b""
-    """The first bytes concerned: junk for logs, or an oversized frame's head (to read its MSH)."""
+    """The first bytes concerned: 64 bytes of junk for logs; the content that arrived of an
+    oversized, interrupted or unterminated frame (at most ``max_frame_bytes`` bytes)."""
 
     def describe(self) -> str:
         """A one-line description for logs and reject ACKs (never the content itself)."""
@@ -67,7 +72,9 @@ class FramingProblem(msgspec.Struct, frozen=True):
             return f"MLLP frame of {self.size} bytes exceeds the size limit"
         if self.kind is ProblemKind.EMPTY:
             return "empty MLLP frame"
-        return f"MLLP frame dropped unfinished after {self.size} bytes"
+        if self.kind is ProblemKind.INTERRUPTED:
+            return f"MLLP frame interrupted by a new start block after {self.size} bytes"
+        return f"MLLP frame unfinished after {self.size} bytes"
 
 
 def frame(message: bytes) -> bytes:
@@ -131,7 +138,8 @@ class FrameReader:
             limit = size if end < 0 else end
             restart = data.find(START_BLOCK, pos, limit)
             if restart >= 0:
-                out.append(self._drop_unfinished(restart - pos))
+                self._append(data, pos, restart)
+                out.append(self._drop_unfinished(ProblemKind.INTERRUPTED))
                 pos = restart
                 continue
             if end < 0:
@@ -149,7 +157,7 @@ class FrameReader:
         """The stream ended: report an unfinished frame, if any, and reset."""
         if not self.in_frame:
             return None
-        return self._drop_unfinished(0)
+        return self._drop_unfinished(ProblemKind.UNTERMINATED)
 
     def _append(self, data: bytes, start: int, stop: int) -> None:
         """Keep a piece of the unfinished frame, switching to discard mode past the limit."""
@@ -160,7 +168,7 @@ class FrameReader:
         assert partial is not None
         length = len(partial) + stop - start
         if length > self._max:
-            self._head = _head(partial, data, start, stop)
+            self._head = self._first(partial, data, start, stop)
             self._discarded = length
             self._partial = None
             return
@@ -179,7 +187,8 @@ class FrameReader:
         self._partial = None
         length = len(partial) + end - start
         if length > self._max:
-            return FramingProblem(ProblemKind.OVERSIZED, length, _head(partial, data, start, end))
+            head = self._first(partial, data, start, end)
+            return FramingProblem(ProblemKind.OVERSIZED, length, head)
         if partial:
             partial += data[start:end]
             return bytes(partial)
@@ -188,24 +197,25 @@ class FrameReader:
         # The common case: the whole frame arrived in one chunk, one slice and no buffer.
         return data[start:end]
 
-    def _drop_unfinished(self, extra: int) -> FramingProblem:
-        """Abandon the frame in progress (plus ``extra`` bytes of it in the current chunk)."""
-        # An interrupted oversized frame gets no reply either: its sender has moved on.
-        length = self._discarded if self._discarded >= 0 else len(self._partial or b"")
-        problem = FramingProblem(ProblemKind.UNTERMINATED, length + extra)
+    def _drop_unfinished(self, kind: ProblemKind) -> FramingProblem:
+        """Abandon the frame in progress, reporting what arrived of it (bounded by the limit)."""
+        if self._discarded >= 0:
+            problem = FramingProblem(kind, self._discarded, self._head)
+        else:
+            content = bytes(self._partial or b"")
+            problem = FramingProblem(kind, len(content), content)
         self._partial, self._discarded, self._head = None, -1, b""
         return problem
+
+    def _first(self, partial: bytearray, data: bytes, start: int, stop: int) -> bytes:
+        """The first ``max_frame_bytes`` of a frame begun in ``partial`` and going on in ``data``."""
+        head = bytes(partial[: self._max])
+        missing = self._max - len(head)
+        if missing > 0:
+            head += data[start : min(stop, start + missing)]
+        return head
 
 
 def _junk(data: bytes, start: int, stop: int) -> FramingProblem:
     sample = data[start : min(stop, start + _SAMPLE_BYTES)]
     return FramingProblem(ProblemKind.JUNK, stop - start, sample)
-
-
-def _head(partial: bytearray, data: bytes, start: int, stop: int) -> bytes:
-    """The first ``HEAD_BYTES`` of a frame whose start is ``partial`` and continues in ``data``."""
-    head = bytes(partial[:HEAD_BYTES])
-    missing = HEAD_BYTES - len(head)
-    if missing > 0:
-        head += data[start : min(stop, start + missing)]
-    return head

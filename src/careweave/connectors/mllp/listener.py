@@ -8,6 +8,15 @@ wait on each other; a stalled or misbehaving one only costs its own timers.
 The handler builds every ACK for a message it received (AA/AE/AR after storing it: persist before
 you promise). The listener itself only answers what never reached the handler: an oversized or empty
 frame gets an AR, and a handler that raised gets an AE with error 207.
+
+Nothing is dropped silently: what arrived of a frame that never completed (interrupted by a new
+start block, cut by the end of the stream or by the read timeout) or that exceeded the size limit
+goes to the optional fragment handler with its reason, before the oversized one is answered.
+
+Limits hold per connection (frame size, read and idle timeouts), per remote address
+(``max_connections_per_peer``) and in total (``max_connections``); with ``tls`` set, each
+connection's TLS handshake runs once it is admitted, and a failed one is counted and logged with
+the peer's address.
 """
 
 from __future__ import annotations
@@ -16,8 +25,10 @@ import asyncio
 import itertools
 import logging
 import os
+from collections import Counter
 
 from careweave.connectors.mllp.config import (
+    MllpFragmentHandler,
     MllpHandler,
     MllpListenerConfig,
     MllpListenerStats,
@@ -26,20 +37,40 @@ from careweave.connectors.mllp.config import (
 from careweave.connectors.mllp.connection import MllpConnection
 from careweave.exceptions import ConfigError
 
-__all__ = ["MllpHandler", "MllpListener", "MllpListenerConfig", "MllpListenerStats", "PeerInfo"]
+__all__ = [
+    "MllpFragmentHandler",
+    "MllpHandler",
+    "MllpListener",
+    "MllpListenerConfig",
+    "MllpListenerStats",
+    "PeerInfo",
+]
 
 log = logging.getLogger(__name__)
 
 
 class MllpListener:
-    """Serves MLLP on one port and hands every complete frame to ``handler``."""
+    """Serves MLLP on one port and hands every complete frame to ``handler``.
 
-    def __init__(self, config: MllpListenerConfig, handler: MllpHandler) -> None:
+    ``fragments``: where frames that never completed or exceeded the size limit go, with their
+    reason (None: they are only counted and logged).
+    """
+
+    def __init__(
+        self,
+        config: MllpListenerConfig,
+        handler: MllpHandler,
+        *,
+        fragments: MllpFragmentHandler | None = None,
+    ) -> None:
         self.config = config
         self.handler = handler
+        self.fragments = fragments
         self.stats = MllpListenerStats()
         self._server: asyncio.Server | None = None
         self._connections: set[MllpConnection] = set()
+        self._per_peer: Counter[str] = Counter()
+        self._at_limit: set[str] = set()  # addresses (and "" for the total) refused since full
         self._ids = itertools.count(1)
         self._port = config.port
 
@@ -102,17 +133,41 @@ class MllpListener:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
 
-    def _admit(self, conn: MllpConnection) -> bool:
-        """A connection arrived: register it, or say no when the limit is reached."""
+    def _admit(self, conn: MllpConnection, host: str, port: int) -> bool:
+        """A connection arrived from ``host``: register it, or say no when a limit is reached."""
         self.stats.connections += 1
-        if len(self._connections) >= self.config.max_connections or self._server is None:
+        config, open_now = self.config, len(self._connections)
+        if self._server is None:
             self.stats.refused += 1
-            log.warning("MLLP connection refused: %d connections open", len(self._connections))
+            return False
+        if open_now >= config.max_connections:
+            self.stats.refused += 1
+            self._refusal(host, port, f"{open_now} connections open", "")
+            return False
+        if self._per_peer[host] >= config.max_connections_per_peer:
+            self.stats.refused += 1
+            self._refusal(host, port, f"{self._per_peer[host]} open from that address", host)
             return False
         self._connections.add(conn)
+        self._per_peer[host] += 1
         self.stats.active = len(self._connections)
         return True
 
-    def _release(self, conn: MllpConnection) -> None:
+    def _refusal(self, host: str, port: int, why: str, limit: str) -> None:
+        """Log a refusal: a warning when ``limit`` ("" for the total) is first reached, then
+        debug lines until a slot frees, so that a flooding peer cannot flood the log too."""
+        level = logging.DEBUG if limit in self._at_limit else logging.WARNING
+        self._at_limit.add(limit)
+        log.log(level, "MLLP connection from %s:%d refused: %s", host, port, why)
+
+    def _release(self, conn: MllpConnection, host: str) -> None:
+        """A connection closed (called once per admitted connection; others are ignored)."""
+        if conn not in self._connections:
+            return
         self._connections.discard(conn)
+        self._per_peer[host] -= 1
+        if self._per_peer[host] <= 0:
+            del self._per_peer[host]
+        self._at_limit.discard(host)
+        self._at_limit.discard("")
         self.stats.active = len(self._connections)

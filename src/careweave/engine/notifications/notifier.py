@@ -33,6 +33,7 @@ from careweave.model.casework import (
     NotificationState,
 )
 from careweave.model.records import CaseState, ExceptionCase
+from careweave.observability.redaction import redact_secrets
 
 log = structlog.get_logger("careweave.engine.notifications")
 
@@ -161,7 +162,7 @@ class CaseNotifier:
                 webhook = self.config.webhook_for(case.owning_team)
                 if webhook is None:
                     return _skipped(f"no webhook for team {case.owning_team}")
-                target = webhook.url
+                target = redact_secrets(webhook.url)  # stored with the case: no credentials
                 await self._webhooks.send(webhook, self._secrets[webhook.secret_env], notice)
             else:
                 team = self.config.team(case.owning_team)
@@ -184,6 +185,7 @@ class CaseNotifier:
         self, due: DueNotification, attempt: int, target: str, exc: DeliveryError
     ) -> NotificationOutcome:
         policy = self.config.retry
+        error = redact_secrets(str(exc))  # stored in the case's trail: no URL credentials
         if exc.retryable and attempt < policy.max_attempts:
             retry_at = self.clock.now() + dt.timedelta(seconds=policy.delay(attempt))
             log.warning(
@@ -193,12 +195,12 @@ class CaseNotifier:
                 channel=due.channel.value,
                 attempt=attempt,
                 retry_at=retry_at.isoformat(),
-                error=str(exc),
+                error=error,
             )
             return NotificationOutcome(
                 state=NotificationState.FAILED,
                 target=target,
-                error=str(exc),
+                error=error,
                 next_attempt_at=retry_at,
             )
         log.error(
@@ -207,9 +209,9 @@ class CaseNotifier:
             kind=due.kind.value,
             channel=due.channel.value,
             attempt=attempt,
-            error=str(exc),
+            error=error,
         )
-        return NotificationOutcome(state=NotificationState.ABANDONED, target=target, error=str(exc))
+        return NotificationOutcome(state=NotificationState.ABANDONED, target=target, error=error)
 
 
 def _skipped(reason: str) -> NotificationOutcome:

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 
 from careweave.exceptions import ValidationError
+from careweave.model.audit import AuditEntry, StoredAuditEntry
 from careweave.model.casework import (
     DueNotification,
     NotificationChannel,
@@ -30,6 +31,7 @@ from careweave.model.records import (
     NewMessage,
     Processing,
     ReplayStage,
+    StoredEvent,
 )
 from careweave.model.state import BusinessState, StateTable
 
@@ -167,8 +169,24 @@ class BaseStore(abc.ABC):
         """Effects, oldest first (a destination's dead letters: ``state=EffectState.DEAD``)."""
 
     @abc.abstractmethod
+    async def list_events(
+        self, event_type: str, *, after_id: int = 0, limit: int = 10_000
+    ) -> list[StoredEvent]:
+        """Stored events of one type (``ChargeRouted``...) with ids above ``after_id``, oldest first.
+
+        Reports page through them with ``after_id``; payloads pass through the payload codec.
+        """
+
+    @abc.abstractmethod
     async def counts(self) -> dict[str, int]:
         """Message and effect counts by state: ``{"messages.processed": 10, "effects.dead": 1}``."""
+
+    async def queue_depths(self) -> dict[str, int]:
+        """Open effects (pending or in flight) per destination, for the queue-depth metric.
+
+        A backend without its own query derives nothing: the metric then shows only the total
+        from :meth:`counts`."""
+        return {}
 
     @abc.abstractmethod
     async def record_replay(
@@ -272,6 +290,22 @@ class BaseStore(abc.ABC):
     ) -> bool:
         """Record the outcome of a claimed notification (a ``notified`` or ``notify-failed``
         event in the case's audit trail); False when ``worker`` no longer held the claim."""
+
+    # -- the audit log (careweave.model.audit) ------------------------------------------------
+
+    @abc.abstractmethod
+    async def append_audit(self, entry: AuditEntry) -> int:
+        """Append ``entry`` to the hash-chained audit log, durably; return its ``seq``.
+
+        Appends are serialised across every process sharing the store (the single writer on
+        SQLite, an advisory lock on PostgreSQL), each reading the head inside its transaction,
+        so the chain never forks."""
+
+    @abc.abstractmethod
+    async def audit_entries(
+        self, *, after_seq: int = 0, limit: int = 1000
+    ) -> list[StoredAuditEntry]:
+        """Up to ``limit`` audit entries with ``seq > after_seq``, in chain order."""
 
     # -- retention ------------------------------------------------------------------------------
 

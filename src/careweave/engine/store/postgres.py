@@ -20,6 +20,9 @@ from psycopg import sql
 from psycopg_pool import AsyncConnectionPool
 
 from careweave.engine.store import (
+    audit_sql,
+    phi_fields,
+    postgres_audit,
     postgres_cases,
     postgres_casework,
     postgres_state,
@@ -34,6 +37,7 @@ from careweave.engine.store.postgres_batch import GroupCommitBatcher
 from careweave.engine.store.postgres_ingest import SealedIngest, describe, seal, write_batch
 from careweave.engine.store.postgres_state import StatefulIngest
 from careweave.exceptions import MigrationError, NotFoundError, StoreError, ValidationError
+from careweave.model.audit import AuditAction, AuditEntry, StoredAuditEntry
 from careweave.model.casework import (
     DueNotification,
     NotificationChannel,
@@ -55,6 +59,7 @@ from careweave.model.records import (
     NewMessage,
     Processing,
     ReplayStage,
+    StoredEvent,
 )
 from careweave.model.state import StateTable
 
@@ -263,12 +268,14 @@ class PostgresStore(BaseStore):
     ) -> list[tuple[IngestResult, Processing]]:
         async with conn.transaction():
             await postgres_state.lock_state(conn)
-            stored = await postgres_state.existing_messages(conn, items)
-            batch = postgres_state.thread_reader(conn, asyncio.get_running_loop())
+            # Duplicates are found by the dedup keys as stored; ``seal`` protects the originals.
+            protected = [(phi_fields.message(self._codec, m), p) for m, p in items]
+            stored = await postgres_state.existing_messages(conn, protected)
+            batch = postgres_state.thread_reader(conn, asyncio.get_running_loop(), self._codec)
             processings = await asyncio.to_thread(
-                postgres_state.process_batch, items, batch, stored
+                postgres_state.process_batch, protected, batch, stored
             )
-            await postgres_state.write_changes(conn, batch.changes())
+            await postgres_state.write_changes(conn, batch.changes(), self._codec)
             sealed = [
                 seal(message, postgres_state.placeholder(p), self._codec)
                 for (message, _process), p in zip(items, processings, strict=True)
@@ -300,7 +307,7 @@ class PostgresStore(BaseStore):
 
     async def complete_effects(self, outcomes: Sequence[EffectOutcome]) -> int:
         """Record the attempts and move the effects on, in one statement."""
-        cols = q.complete_params(outcomes)
+        cols = q.complete_params([phi_fields.outcome(self._codec, o) for o in outcomes])
         if cols is None:
             return 0
         async with self._connection() as conn:
@@ -316,7 +323,7 @@ class PostgresStore(BaseStore):
             "ids": list(effect_ids),
             "now": now,
             "stage": ReplayStage.DELIVER.value,
-            "reason": reason,
+            "reason": self._codec.seal_text(reason),
         }
         async with self._connection() as conn:
             cur = await conn.execute(q.REQUEUE, params)
@@ -335,10 +342,10 @@ class PostgresStore(BaseStore):
         """Re-run a message's processing inside the (locked) transaction storing the result."""
         async with self._connection() as conn, conn.transaction():
             await postgres_state.lock_state(conn)
-            overlay = postgres_state.thread_reader(conn, asyncio.get_running_loop())
+            overlay = postgres_state.thread_reader(conn, asyncio.get_running_loop(), self._codec)
             processing = await asyncio.to_thread(process, overlay)
             if processing.state is not MessageState.ERROR:
-                await postgres_state.write_changes(conn, overlay.changes())
+                await postgres_state.write_changes(conn, overlay.changes(), self._codec)
             queued = await self._reprocess(conn, message_id, processing, reason=reason, now=now)
         return queued, processing
 
@@ -351,6 +358,7 @@ class PostgresStore(BaseStore):
         reason: str,
         now: dt.datetime,
     ) -> int:
+        processing = phi_fields.processing(self._codec, processing)
         sealed_events = [(e, self._codec.seal(e.payload)) for e in processing.events]
         sealed_effects = [(f, self._codec.seal(f.payload)) for f in processing.effects]
         # The row lock serialises two replays of the same message.
@@ -409,7 +417,7 @@ class PostgresStore(BaseStore):
             {
                 "message_id": message_id,
                 "stage": ReplayStage.DECODE.value,
-                "reason": reason,
+                "reason": self._codec.seal_text(reason),
                 "now": now,
             },
         )
@@ -420,13 +428,15 @@ class PostgresStore(BaseStore):
     async def get_state(self, table: StateTable, key: str) -> bytes | None:
         """One committed business-state value."""
         async with self._connection() as conn:
-            return await postgres_state.read_value(conn, table, key)
+            stored = await postgres_state.read_value(conn, table, key)
+        return phi_fields.opened_value(self._codec, stored)
 
     async def state_rows(self, table: StateTable) -> list[tuple[str, bytes]]:
         """Every committed row of a business-state table, by key."""
         async with self._connection() as conn:
             cur = await conn.execute(state_sql.select_all(table))
-            return [(str(r[0]), bytes(r[1])) for r in await cur.fetchall()]
+            found = await cur.fetchall()
+        return [(str(r[0]), self._codec.open(bytes(r[1]))) for r in found]
 
     async def record_replay(
         self, message_id: int, *, stage: ReplayStage, reason: str, now: dt.datetime
@@ -435,7 +445,12 @@ class PostgresStore(BaseStore):
         async with self._connection() as conn:
             await conn.execute(
                 q.INSERT_REPLAY,
-                {"message_id": message_id, "stage": stage.value, "reason": reason, "now": now},
+                {
+                    "message_id": message_id,
+                    "stage": stage.value,
+                    "reason": self._codec.seal_text(reason),
+                    "now": now,
+                },
             )
 
     # -- queries ----------------------------------------------------------------------------------
@@ -451,7 +466,7 @@ class PostgresStore(BaseStore):
 
     async def list_messages(self, query: MessageQuery) -> list[InboundMessage]:
         """Messages matching the query, newest first, without raw content."""
-        where, params = rows.message_filter(query, "%s", lambda t: t)
+        where, params = rows.message_filter(query, "%s", lambda t: t, self._codec)
         async with self._connection() as conn:
             cur = await conn.execute(
                 f"{rows.MESSAGE_SELECT_NO_RAW} {where} ORDER BY id DESC LIMIT %s",
@@ -478,11 +493,11 @@ class PostgresStore(BaseStore):
                     f"{rows.ATTEMPT_SELECT} WHERE effect_id = ANY(%s) ORDER BY id",
                     ([e.id for e in effects],),
                 )
-                attempts = [rows.attempt_from_row(r) for r in await cur.fetchall()]
+                attempts = [rows.attempt_from_row(r, self._codec) for r in await cur.fetchall()]
             cur = await conn.execute(
                 f"{rows.REPLAY_SELECT} WHERE message_id = %s ORDER BY id", (message_id,)
             )
-            replays = [rows.replay_from_row(r) for r in await cur.fetchall()]
+            replays = [rows.replay_from_row(r, self._codec) for r in await cur.fetchall()]
             case_ids = await postgres_cases.case_ids_for_message(conn, message_id)
         return Lineage(
             message=message,
@@ -492,6 +507,18 @@ class PostgresStore(BaseStore):
             replays=replays,
             case_ids=case_ids,
         )
+
+    async def list_events(
+        self, event_type: str, *, after_id: int = 0, limit: int = 10_000
+    ) -> list[StoredEvent]:
+        """Stored events of one type, oldest first."""
+        async with self._connection() as conn:
+            cur = await conn.execute(
+                f"{rows.EVENT_SELECT} WHERE event_type = %s AND id > %s ORDER BY id LIMIT %s",
+                (event_type, after_id, limit),
+            )
+            found = await cur.fetchall()
+        return [rows.event_from_row(r, self._codec) for r in found]
 
     async def list_effects(
         self,
@@ -524,6 +551,13 @@ class PostgresStore(BaseStore):
             found = await cur.fetchall()
         return {str(name): int(n) for name, n in found}
 
+    async def queue_depths(self) -> dict[str, int]:
+        """Open effects per destination."""
+        async with self._connection() as conn:
+            cur = await conn.execute(q.QUEUE_DEPTHS)
+            found = await cur.fetchall()
+        return {str(name): int(n) for name, n in found}
+
     # -- exception cases --------------------------------------------------------------------------
 
     async def list_cases(
@@ -537,7 +571,7 @@ class PostgresStore(BaseStore):
     ) -> list[ExceptionCase]:
         """Exception cases, oldest first, with their parked message ids."""
         async with self._connection() as conn:
-            return await postgres_cases.list_cases(
+            found = await postgres_cases.list_cases(
                 conn,
                 state=state,
                 team=team,
@@ -545,29 +579,43 @@ class PostgresStore(BaseStore):
                 limit=limit,
                 overdue_at=overdue_at,
             )
+        return [phi_fields.opened_case(self._codec, case) for case in found]
 
     async def get_case(self, case_id: int) -> ExceptionCase:
         """One case with its parked messages and audit trail."""
         async with self._connection() as conn:
-            return await postgres_cases.get_case(conn, case_id)
+            case = await postgres_cases.get_case(conn, case_id)
+        return phi_fields.opened_case(self._codec, case)
 
     async def resolve_case(
         self, case_id: int, *, actor: str, resolution: str, now: dt.datetime
     ) -> list[int]:
         """Close a case (audited); return the ids of the messages parked on it."""
         async with self._connection() as conn, conn.transaction():
-            return await postgres_cases.resolve(
-                conn, case_id, actor=actor, resolution=resolution, now=now
+            ids = await postgres_cases.resolve(
+                conn, case_id, actor=actor, resolution=self._codec.seal_text(resolution), now=now
             )
+            entry = audit_sql.case_entry(
+                AuditAction.CASE_RESOLVE, case_id, actor, parked=str(len(ids))
+            )
+            await postgres_audit.append(conn, entry)
+            return ids
 
     async def add_case_event(
         self, case_id: int, *, action: str, actor: str, detail: str, now: dt.datetime
     ) -> None:
-        """Append to a case's audit trail."""
-        async with self._connection() as conn:
-            await postgres_cases.add_event(
-                conn, case_id, action=action, actor=actor, detail=detail, now=now
+        """Append to a case's audit trail (a person's comment goes to the audit log too)."""
+        async with self._connection() as conn, conn.transaction():
+            await postgres_cases.add_event(  # a comment can quote a patient's values
+                conn,
+                case_id,
+                action=action,
+                actor=actor,
+                detail=self._codec.seal_text(detail),
+                now=now,
             )
+            if audited := audit_sql.CASE_EVENT_ACTIONS.get(action):
+                await postgres_audit.append(conn, audit_sql.case_entry(audited, case_id, actor))
 
     # -- the exception workflow -------------------------------------------------------------------
 
@@ -577,13 +625,20 @@ class PostgresStore(BaseStore):
         """Give an open case to someone, audited."""
         async with self._connection() as conn, conn.transaction():
             await postgres_casework.assign(conn, case_id, assignee=assignee, actor=actor, now=now)
+            entry = audit_sql.case_entry(
+                AuditAction.CASE_ASSIGN, case_id, actor, assignee=assignee or ""
+            )
+            await postgres_audit.append(conn, entry)
 
     async def discard_case(
         self, case_id: int, *, actor: str, reason: str, now: dt.datetime
     ) -> None:
         """Close an open case without a replay, with the reason."""
         async with self._connection() as conn, conn.transaction():
-            await postgres_casework.discard(conn, case_id, actor=actor, reason=reason, now=now)
+            sealed = self._codec.seal_text(reason)
+            await postgres_casework.discard(conn, case_id, actor=actor, reason=sealed, now=now)
+            entry = audit_sql.case_entry(AuditAction.CASE_DISCARD, case_id, actor)
+            await postgres_audit.append(conn, entry)
 
     async def correct_message(
         self,
@@ -599,24 +654,25 @@ class PostgresStore(BaseStore):
         async with self._connection() as conn, conn.transaction():
             await postgres_state.lock_state(conn)
             await postgres_casework.require_correctable(conn, case_id, original_id)
-            overlay = postgres_state.thread_reader(conn, asyncio.get_running_loop())
+            overlay = postgres_state.thread_reader(conn, asyncio.get_running_loop(), self._codec)
             processing = await asyncio.to_thread(process, overlay)
             if processing.state is MessageState.ERROR:
                 raise ValidationError(
                     f"the corrected message fails too ({processing.error}); nothing was stored"
                 )
-            await postgres_state.write_changes(conn, overlay.changes())
+            await postgres_state.write_changes(conn, overlay.changes(), self._codec)
             (result,) = await write_batch(conn, [seal(message, processing, self._codec)])
             closed = await postgres_casework.supersede(
                 conn, case_id, original_id, result.message_id, actor=actor, now=now
             )
-        correction = PayloadCorrection(
-            case_id=case_id,
-            original_id=original_id,
-            message_id=result.message_id,
-            state=processing.state.value,
-            case_closed=closed,
-        )
+            correction = PayloadCorrection(
+                case_id=case_id,
+                original_id=original_id,
+                message_id=result.message_id,
+                state=processing.state.value,
+                case_closed=closed,
+            )
+            await postgres_audit.append(conn, audit_sql.payload_edit_entry(correction, actor))
         return correction, processing
 
     async def due_notifications(
@@ -639,6 +695,20 @@ class PostgresStore(BaseStore):
         """Record the outcome of a claimed notification."""
         async with self._connection() as conn, conn.transaction():
             return await postgres_casework.finish(conn, due, outcome, worker=worker, now=now)
+
+    # -- the audit log ----------------------------------------------------------------------------
+
+    async def append_audit(self, entry: AuditEntry) -> int:
+        """Append to the hash-chained audit log under the audit lock; returns its seq."""
+        async with self._connection() as conn, conn.transaction():
+            return await postgres_audit.append(conn, entry)
+
+    async def audit_entries(
+        self, *, after_seq: int = 0, limit: int = 1000
+    ) -> list[StoredAuditEntry]:
+        """Audit entries after ``after_seq``, in chain order."""
+        async with self._connection() as conn:
+            return await postgres_audit.entries(conn, after_seq=after_seq, limit=limit)
 
     async def prune_content(self, channel: str, *, older_than: dt.datetime) -> int:
         """Retention: drop content of finished messages, keep metadata."""

@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 import psycopg
 
-from careweave.engine.store import postgres_cases, rows
+from careweave.engine.store import phi_fields, postgres_cases, rows
 from careweave.engine.store import postgres_sql as q
 from careweave.engine.store.codec import PayloadCodec
 from careweave.exceptions import StoreError
@@ -32,7 +32,10 @@ class SealedIngest(msgspec.Struct, frozen=True):
 
 
 def seal(message: NewMessage, processing: Processing, codec: PayloadCodec) -> SealedIngest:
-    """Pass every payload of an ingest through ``codec`` (done by the caller, off the batch)."""
+    """Pass every payload of an ingest, and its keys and error text, through ``codec`` (done by the
+    caller, off the batch)."""
+    message = phi_fields.message(codec, message)
+    processing = phi_fields.processing(codec, processing)
     return SealedIngest(
         message,
         processing,

@@ -177,6 +177,10 @@ WITH pruned AS (
 SELECT count(*) FROM pruned
 """
 
+QUEUE_DEPTHS = """
+SELECT destination, count(*) FROM effects WHERE state IN ('pending', 'in_flight') GROUP BY destination
+"""
+
 COUNTS = """
 SELECT 'messages.' || state, count(*) FROM messages GROUP BY state
 UNION ALL

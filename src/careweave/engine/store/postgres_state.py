@@ -16,8 +16,9 @@ from typing import Any
 
 import psycopg
 
-from careweave.engine.store import state_sql
+from careweave.engine.store import phi_fields, state_sql
 from careweave.engine.store.base import Processor
+from careweave.engine.store.codec import PayloadCodec
 from careweave.model.records import IngestResult, MessageState, NewMessage, Processing
 from careweave.model.state import Change, StateOverlay, StateTable
 
@@ -41,9 +42,9 @@ async def read_value(conn: Connection, table: StateTable, key: str) -> bytes | N
     return None if row is None else bytes(row[0])
 
 
-async def write_changes(conn: Connection, changes: Sequence[Change]) -> None:
-    """Write buffered business-state changes on the connection's transaction."""
-    puts, deletes = state_sql.grouped(changes)
+async def write_changes(conn: Connection, changes: Sequence[Change], codec: PayloadCodec) -> None:
+    """Write buffered business-state changes, their values sealed by ``codec``, on ``conn``."""
+    puts, deletes = state_sql.grouped(phi_fields.sealed_changes(codec, list(changes)))
     async with conn.cursor() as cur:
         for table, values in puts.items():
             await cur.executemany(state_sql.upsert(table, "%s"), values)
@@ -51,11 +52,17 @@ async def write_changes(conn: Connection, changes: Sequence[Change]) -> None:
             await cur.executemany(state_sql.delete(table, "%s"), keys)
 
 
-def thread_reader(conn: Connection, loop: asyncio.AbstractEventLoop) -> StateOverlay:
-    """An overlay whose reads, made from a worker thread, run on ``conn`` in ``loop``."""
+def thread_reader(
+    conn: Connection, loop: asyncio.AbstractEventLoop, codec: PayloadCodec
+) -> StateOverlay:
+    """An overlay whose reads, made from a worker thread, run on ``conn`` in ``loop``.
+
+    It sees values opened through ``codec``; its changes are sealed by :func:`write_changes`.
+    """
 
     def read(table: StateTable, key: str) -> bytes | None:
-        return asyncio.run_coroutine_threadsafe(read_value(conn, table, key), loop).result()
+        stored = asyncio.run_coroutine_threadsafe(read_value(conn, table, key), loop).result()
+        return phi_fields.opened_value(codec, stored)
 
     return StateOverlay(read)
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from careweave.engine.store.codec import PayloadCodec
+from careweave.engine.store.phi_fields import opened_key, opened_text
 from careweave.model.records import (
     AttemptOutcome,
     DeliveryAttempt,
@@ -66,10 +67,10 @@ def message_from_row(row: Sequence[Any], codec: PayloadCodec) -> InboundMessage:
         sender=row[3],
         received_at=as_time(row[4]),
         trace_id=row[5],
-        dedup_key=row[6],
+        dedup_key=None if row[6] is None else codec.open_dedup_key(row[6]),
         state=MessageState(row[7]),
-        error=row[8],
-        ordering_key=row[9],
+        error=opened_text(codec, row[8]),
+        ordering_key=opened_key(codec, row[9]),
         duplicates=int(row[10]),
         raw=_open(codec, row[11]),
     )
@@ -81,7 +82,7 @@ def event_from_row(row: Sequence[Any], codec: PayloadCodec) -> StoredEvent:
         id=int(row[0]),
         message_id=int(row[1]),
         event_type=row[2],
-        idempotency_key=row[3],
+        idempotency_key=codec.open_key(row[3]),
         payload=_open(codec, row[4]),
         created_at=as_time(row[5]),
     )
@@ -93,20 +94,20 @@ def effect_from_row(row: Sequence[Any], codec: PayloadCodec) -> Effect:
         id=int(row[0]),
         message_id=int(row[1]),
         destination=row[2],
-        idempotency_key=row[3],
-        ordering_key=row[4],
+        idempotency_key=codec.open_key(row[3]),
+        ordering_key=opened_key(codec, row[4]),
         content_type=row[5],
         payload=_open(codec, row[6]),
         state=EffectState(row[7]),
         attempts=int(row[8]),
         created_at=as_time(row[9]),
         next_attempt_at=as_time(row[10]),
-        last_error=row[11],
+        last_error=opened_text(codec, row[11]),
         trace_id=row[12],
     )
 
 
-def attempt_from_row(row: Sequence[Any]) -> DeliveryAttempt:
+def attempt_from_row(row: Sequence[Any], codec: PayloadCodec) -> DeliveryAttempt:
     """Build a :class:`DeliveryAttempt` from an ``ATTEMPT_SELECT`` row."""
     return DeliveryAttempt(
         effect_id=int(row[0]),
@@ -115,19 +116,19 @@ def attempt_from_row(row: Sequence[Any]) -> DeliveryAttempt:
         finished_at=as_time(row[3]),
         outcome=AttemptOutcome(row[4]),
         status=row[5],
-        response=row[6],
-        error=row[7],
+        response=opened_text(codec, row[6]),
+        error=opened_text(codec, row[7]),
     )
 
 
-def replay_from_row(row: Sequence[Any]) -> Replay:
+def replay_from_row(row: Sequence[Any], codec: PayloadCodec) -> Replay:
     """Build a :class:`Replay` from a ``REPLAY_SELECT`` row."""
     return Replay(
         id=int(row[0]),
         message_id=int(row[1]),
         effect_id=row[2],
         stage=ReplayStage(row[3]),
-        reason=row[4],
+        reason=codec.open_text(row[4]),
         requested_at=as_time(row[5]),
     )
 
@@ -144,9 +145,16 @@ def next_state(outcome: EffectOutcome) -> tuple[EffectState, dt.datetime | None]
 
 
 def message_filter(
-    query: MessageQuery, mark: str, time_param: Callable[[dt.datetime], Any]
+    query: MessageQuery,
+    mark: str,
+    time_param: Callable[[dt.datetime], Any],
+    codec: PayloadCodec,
 ) -> tuple[str, list[Any]]:
-    """A WHERE clause and its parameters for ``query`` (``mark`` is the dialect's placeholder)."""
+    """A WHERE clause and its parameters for ``query`` (``mark`` is the dialect's placeholder).
+
+    ``query.text`` is looked for through ``codec``: a substring of the dedup key when it is stored
+    in clear, the whole key or its control id when it is sealed.
+    """
     clauses: list[str] = []
     params: list[Any] = []
     if query.channel is not None:
@@ -162,6 +170,7 @@ def message_filter(
         clauses.append(f"received_at < {mark}")
         params.append(time_param(query.until))
     if query.text:
-        clauses.append(f"dedup_key LIKE {mark}")
-        params.append(f"%{query.text}%")
+        terms = codec.search_terms(query.text)
+        clauses.append("(" + " OR ".join(f"dedup_key LIKE {mark}" for _ in terms) + ")")
+        params.extend(terms)
     return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params

@@ -22,8 +22,10 @@ from typing import TypeVar
 import msgspec
 
 from careweave.engine.store import (
+    audit_sql,
     cases_sql,
     casework_sql,
+    phi_fields,
     rows,
     sqlite_claims,
     sqlite_reads,
@@ -37,6 +39,7 @@ from careweave.engine.store.sqlite_leases import LeaseTable
 from careweave.engine.store.sqlite_writer import SqliteWriter
 from careweave.engine.store.sqlite_writes import epoch
 from careweave.exceptions import MigrationError, StoreError, ValidationError
+from careweave.model.audit import AuditAction, AuditEntry, StoredAuditEntry
 from careweave.model.casework import (
     DueNotification,
     NotificationChannel,
@@ -57,6 +60,7 @@ from careweave.model.records import (
     NewMessage,
     Processing,
     ReplayStage,
+    StoredEvent,
 )
 from careweave.model.state import StateOverlay, StateTable
 
@@ -261,6 +265,8 @@ class SqliteStore(BaseStore):
 
     async def ingest(self, message: NewMessage, processing: Processing) -> IngestResult:
         """Store a message and its derived events and effects in the next group commit."""
+        message = phi_fields.message(self._codec, message)
+        processing = phi_fields.processing(self._codec, processing)
         sealed = self._seal(message, processing)
         return await self._write(lambda conn: self._insert(conn, message, processing, sealed))
 
@@ -268,12 +274,13 @@ class SqliteStore(BaseStore):
         self, message: NewMessage, process: Processor
     ) -> tuple[IngestResult, Processing]:
         """Process a message inside the group commit that stores it (see the base class)."""
+        stored = phi_fields.message(self._codec, message)
 
         def job(conn: sqlite3.Connection) -> tuple[IngestResult, Processing]:
-            if message.dedup_key is not None:
+            if stored.dedup_key is not None:
                 row = conn.execute(
                     "SELECT id, state FROM messages WHERE channel = ? AND dedup_key = ?",
-                    (message.channel, message.dedup_key),
+                    (stored.channel, stored.dedup_key),
                 ).fetchone()
                 if row is not None:
                     conn.execute(
@@ -282,18 +289,22 @@ class SqliteStore(BaseStore):
                     state = rows.message_state(row[1])
                     return IngestResult(row[0], True, state), Processing(state=state)
             processing = self._process(conn, process)
-            sealed = self._seal(message, processing)
-            return self._insert(conn, message, processing, sealed), processing
+            written = phi_fields.processing(self._codec, processing)
+            sealed = self._seal(stored, written)
+            return self._insert(conn, stored, written, sealed), processing
 
         result: tuple[IngestResult, Processing] = await self._write(job)
         return result
 
     def _process(self, conn: sqlite3.Connection, process: Processor) -> Processing:
         """Run ``process`` over the transaction's state; write its changes unless it failed."""
-        overlay = StateOverlay(lambda table, key: _state_value(conn, table, key))
+        overlay = StateOverlay(
+            lambda table, key: phi_fields.opened_value(self._codec, _state_value(conn, table, key))
+        )
         processing = process(overlay)
         if processing.state is not MessageState.ERROR:
-            puts, deletes = state_sql.grouped(overlay.changes())
+            changes = phi_fields.sealed_changes(self._codec, overlay.changes())
+            puts, deletes = state_sql.grouped(changes)
             for table, values in puts.items():
                 conn.executemany(state_sql.upsert(table, "?"), values)
             for table, keys in deletes.items():
@@ -407,8 +418,10 @@ class SqliteStore(BaseStore):
                 seen.add(effect_id)
                 current.append(o)
 
+        written = [phi_fields.outcome(self._codec, o) for o in current]
+
         def job(conn: sqlite3.Connection) -> int:
-            for outcome in current:
+            for outcome in written:
                 a = outcome.attempt
                 state, next_at = rows.next_state(outcome)
                 conn.execute(
@@ -438,7 +451,7 @@ class SqliteStore(BaseStore):
                         o.attempt.response,
                         o.attempt.error,
                     )
-                    for o in current
+                    for o in written
                 ],
             )
             return len(current)
@@ -457,20 +470,28 @@ class SqliteStore(BaseStore):
     ) -> int:
         """Replay effects: back to pending with a fresh attempt budget."""
         now_ts = epoch(now)
+        sealed = self._codec.seal_text(reason)  # an operator's reason can name a patient
 
         return await self._write(
-            lambda c: sqlite_writes.requeue(c, effect_ids, reason=reason, now_ts=now_ts)
+            lambda c: sqlite_writes.requeue(c, effect_ids, reason=sealed, now_ts=now_ts)
         )
 
     async def reprocess_message(
         self, message_id: int, processing: Processing, *, reason: str, now: dt.datetime
     ) -> int:
         """Store a new decoding of a message and queue the effects that are not already open."""
+        processing = phi_fields.processing(self._codec, processing)
         _raw, events, effects = self._seal_derived(processing)
 
         return await self._write(
             lambda c: sqlite_writes.reprocess(
-                c, message_id, processing, events, effects, reason=reason, now=now
+                c,
+                message_id,
+                processing,
+                events,
+                effects,
+                reason=self._codec.seal_text(reason),
+                now=now,
             )
         )
 
@@ -481,9 +502,16 @@ class SqliteStore(BaseStore):
 
         def job(conn: sqlite3.Connection) -> tuple[int, Processing]:
             processing = self._process(conn, process)
-            _raw, events, effects = self._seal_derived(processing)
+            written = phi_fields.processing(self._codec, processing)
+            _raw, events, effects = self._seal_derived(written)
             queued = sqlite_writes.reprocess(
-                conn, message_id, processing, events, effects, reason=reason, now=now
+                conn,
+                message_id,
+                written,
+                events,
+                effects,
+                reason=self._codec.seal_text(reason),
+                now=now,
             )
             return queued, processing
 
@@ -501,12 +529,17 @@ class SqliteStore(BaseStore):
 
     async def get_state(self, table: StateTable, key: str) -> bytes | None:
         """One committed business-state value."""
-        return await self._read(lambda conn: _state_value(conn, table, key))
+        return await self._read(
+            lambda conn: phi_fields.opened_value(self._codec, _state_value(conn, table, key))
+        )
 
     async def state_rows(self, table: StateTable) -> list[tuple[str, bytes]]:
         """Every committed row of a business-state table, by key."""
         return await self._read(
-            lambda conn: [(r[0], bytes(r[1])) for r in conn.execute(state_sql.select_all(table))]
+            lambda conn: [
+                (r[0], self._codec.open(bytes(r[1])))
+                for r in conn.execute(state_sql.select_all(table))
+            ]
         )
 
     async def record_replay(
@@ -517,7 +550,7 @@ class SqliteStore(BaseStore):
             lambda c: c.execute(
                 "INSERT INTO replays (message_id, effect_id, stage, reason, requested_at) "
                 "VALUES (?, NULL, ?, ?, ?)",
-                (message_id, stage.value, reason, epoch(now)),
+                (message_id, stage.value, self._codec.seal_text(reason), epoch(now)),
             )
         )
 
@@ -529,7 +562,7 @@ class SqliteStore(BaseStore):
 
     async def list_messages(self, query: MessageQuery) -> list[InboundMessage]:
         """Messages matching the query, newest first, without raw content."""
-        where, params = rows.message_filter(query, "?", epoch)
+        where, params = rows.message_filter(query, "?", epoch, self._codec)
         return await self._read(
             lambda c: sqlite_reads.list_messages(c, self._codec, query, where, params)
         )
@@ -538,6 +571,14 @@ class SqliteStore(BaseStore):
         """A message and everything derived from it."""
         message = await self.get_message(message_id)
         return await self._read(lambda c: sqlite_reads.lineage(c, self._codec, message))
+
+    async def list_events(
+        self, event_type: str, *, after_id: int = 0, limit: int = 10_000
+    ) -> list[StoredEvent]:
+        """Stored events of one type, oldest first."""
+        return await self._read(
+            lambda c: sqlite_reads.list_events(c, self._codec, event_type, after_id, limit)
+        )
 
     async def list_effects(
         self,
@@ -557,6 +598,10 @@ class SqliteStore(BaseStore):
         """Counts by state."""
         return await self._read(sqlite_reads.counts)
 
+    async def queue_depths(self) -> dict[str, int]:
+        """Open effects per destination."""
+        return await self._read(sqlite_reads.queue_depths)
+
     # -- exception cases ------------------------------------------------------------------------
 
     async def list_cases(
@@ -570,7 +615,7 @@ class SqliteStore(BaseStore):
     ) -> list[ExceptionCase]:
         """Exception cases, oldest first."""
         overdue = epoch(overdue_at) if overdue_at is not None else None
-        return await self._read(
+        found = await self._read(
             lambda c: cases_sql.list_cases(
                 c,
                 state=state,
@@ -581,30 +626,45 @@ class SqliteStore(BaseStore):
                 overdue_at=overdue,
             )
         )
+        return [phi_fields.opened_case(self._codec, case) for case in found]
 
     async def get_case(self, case_id: int) -> ExceptionCase:
         """One case with its audit trail."""
-        return await self._read(lambda c: cases_sql.get_case(c, case_id, mark="?"))
+        case = await self._read(lambda c: cases_sql.get_case(c, case_id, mark="?"))
+        return phi_fields.opened_case(self._codec, case)
 
     async def resolve_case(
         self, case_id: int, *, actor: str, resolution: str, now: dt.datetime
     ) -> list[int]:
-        """Close a case; returns its parked messages."""
-        return await self._write(
-            lambda c: cases_sql.resolve(
-                c, case_id, actor=actor, resolution=resolution, now=now, mark="?", t=epoch
+        """Close a case; returns its parked messages (audited in the same transaction)."""
+        sealed = self._codec.seal_text(resolution)
+
+        def job(c: sqlite3.Connection) -> list[int]:
+            ids = cases_sql.resolve(
+                c, case_id, actor=actor, resolution=sealed, now=now, mark="?", t=epoch
             )
-        )
+            entry = audit_sql.case_entry(
+                AuditAction.CASE_RESOLVE, case_id, actor, parked=str(len(ids))
+            )
+            audit_sql.append(c, entry)
+            return ids
+
+        return await self._write(job)
 
     async def add_case_event(
         self, case_id: int, *, action: str, actor: str, detail: str, now: dt.datetime
     ) -> None:
-        """Append to a case's audit trail."""
-        await self._write(
-            lambda c: cases_sql.add_event(
-                c, case_id, action=action, actor=actor, detail=detail, now=now, mark="?", t=epoch
+        """Append to a case's audit trail (a person's comment goes to the audit log too)."""
+        sealed = self._codec.seal_text(detail)  # a comment can quote a patient's values
+
+        def job(c: sqlite3.Connection) -> None:
+            cases_sql.add_event(
+                c, case_id, action=action, actor=actor, detail=sealed, now=now, mark="?", t=epoch
             )
-        )
+            if audited := audit_sql.CASE_EVENT_ACTIONS.get(action):
+                audit_sql.append(c, audit_sql.case_entry(audited, case_id, actor))
+
+        await self._write(job)
 
     # -- the exception workflow -------------------------------------------------------------------
 
@@ -612,21 +672,29 @@ class SqliteStore(BaseStore):
         self, case_id: int, *, assignee: str | None, actor: str, now: dt.datetime
     ) -> None:
         """Give an open case to someone, audited."""
-        await self._write(
-            lambda c: casework_sql.assign(
+
+        def job(c: sqlite3.Connection) -> None:
+            casework_sql.assign(
                 c, case_id, assignee=assignee, actor=actor, now=now, mark="?", t=epoch
             )
-        )
+            entry = audit_sql.case_entry(
+                AuditAction.CASE_ASSIGN, case_id, actor, assignee=assignee or ""
+            )
+            audit_sql.append(c, entry)
+
+        await self._write(job)
 
     async def discard_case(
         self, case_id: int, *, actor: str, reason: str, now: dt.datetime
     ) -> None:
         """Close an open case without a replay, with the reason."""
-        await self._write(
-            lambda c: casework_sql.discard(
-                c, case_id, actor=actor, reason=reason, now=now, mark="?", t=epoch
-            )
-        )
+        sealed = self._codec.seal_text(reason)
+
+        def job(c: sqlite3.Connection) -> None:
+            casework_sql.discard(c, case_id, actor=actor, reason=sealed, now=now, mark="?", t=epoch)
+            audit_sql.append(c, audit_sql.case_entry(AuditAction.CASE_DISCARD, case_id, actor))
+
+        await self._write(job)
 
     async def correct_message(
         self,
@@ -647,7 +715,9 @@ class SqliteStore(BaseStore):
                 raise ValidationError(
                     f"the corrected message fails too ({processing.error}); nothing was stored"
                 )
-            result = self._insert(conn, message, processing, self._seal(message, processing))
+            stored = phi_fields.message(self._codec, message)
+            written = phi_fields.processing(self._codec, processing)
+            result = self._insert(conn, stored, written, self._seal(stored, written))
             closed = casework_sql.supersede(
                 conn,
                 case_id,
@@ -665,6 +735,7 @@ class SqliteStore(BaseStore):
                 state=processing.state.value,
                 case_closed=closed,
             )
+            audit_sql.append(conn, audit_sql.payload_edit_entry(correction, actor))
             return correction, processing
 
         done: tuple[PayloadCorrection, Processing] = await self._write(job)
@@ -697,6 +768,18 @@ class SqliteStore(BaseStore):
                 c, due, outcome, worker=worker, now=now, mark="?", t=epoch
             )
         )
+
+    # -- the audit log ----------------------------------------------------------------------------
+
+    async def append_audit(self, entry: AuditEntry) -> int:
+        """Append to the hash-chained audit log in the next group commit; returns its seq."""
+        return await self._write(lambda c: audit_sql.append(c, entry))
+
+    async def audit_entries(
+        self, *, after_seq: int = 0, limit: int = 1000
+    ) -> list[StoredAuditEntry]:
+        """Audit entries after ``after_seq``, in chain order."""
+        return await self._read(lambda c: audit_sql.entries(c, after_seq=after_seq, limit=limit))
 
     async def prune_content(self, channel: str, *, older_than: dt.datetime) -> int:
         """Retention: drop content of finished messages, keep metadata."""

@@ -15,6 +15,7 @@ from careweave.model.records import (
     InboundMessage,
     Lineage,
     MessageQuery,
+    StoredEvent,
 )
 
 
@@ -56,13 +57,13 @@ def lineage(conn: sqlite3.Connection, codec: PayloadCodec, message: InboundMessa
     if ids:
         marks = ",".join("?" * len(ids))
         attempts = [
-            rows.attempt_from_row(r)
+            rows.attempt_from_row(r, codec)
             for r in conn.execute(
                 f"{rows.ATTEMPT_SELECT} WHERE effect_id IN ({marks}) ORDER BY id", ids
             )
         ]
     replays = [
-        rows.replay_from_row(r)
+        rows.replay_from_row(r, codec)
         for r in conn.execute(f"{rows.REPLAY_SELECT} WHERE message_id = ? ORDER BY id", (mid,))
     ]
     return Lineage(
@@ -73,6 +74,17 @@ def lineage(conn: sqlite3.Connection, codec: PayloadCodec, message: InboundMessa
         replays=replays,
         case_ids=cases_sql.case_ids_for_message(conn, mid, mark="?"),
     )
+
+
+def list_events(
+    conn: sqlite3.Connection, codec: PayloadCodec, event_type: str, after_id: int, limit: int
+) -> list[StoredEvent]:
+    """Events of one type with ids above ``after_id``, oldest first."""
+    cur = conn.execute(
+        f"{rows.EVENT_SELECT} WHERE event_type = ? AND id > ? ORDER BY id LIMIT ?",
+        (event_type, after_id, limit),
+    )
+    return [rows.event_from_row(r, codec) for r in cur]
 
 
 def list_effects(
@@ -95,6 +107,17 @@ def list_effects(
     where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
     cur = conn.execute(f"{rows.EFFECT_SELECT} {where} ORDER BY id LIMIT ?", (*params, limit))
     return [rows.effect_from_row(r, codec) for r in cur]
+
+
+def queue_depths(conn: sqlite3.Connection) -> dict[str, int]:
+    """Open effects per destination (the ``effects_open`` partial index answers it)."""
+    return {
+        str(destination): int(n)
+        for destination, n in conn.execute(
+            "SELECT destination, COUNT(*) FROM effects"
+            " WHERE state IN ('pending', 'in_flight') GROUP BY destination"
+        )
+    }
 
 
 def counts(conn: sqlite3.Connection) -> dict[str, int]:

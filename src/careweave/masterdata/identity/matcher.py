@@ -65,6 +65,18 @@ class PairDecision:
     second: int
 
 
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The judgement of one scored pair."""
+
+    score: float
+    decision: Decision | None
+    """LINK, REVIEW, or None: not a match."""
+    reason: str
+    guarded: tuple[str, ...] = ()
+    """Guarded comparisons that disagree (the pair must not join one cluster automatically)."""
+
+
 @dataclass
 class MatchResult:
     """Everything one matching run found."""
@@ -225,6 +237,38 @@ class PatientMatcher:
         )
         return model, estimate
 
+    def judge(self, a: PreparedRecord, vector: tuple[int, ...], model: MatchModel) -> Verdict:
+        """What a scored pair (first record ``a``) deserves: link, review or nothing (None).
+
+        A guarded comparison that disagrees caps the pair at review (two of them: no match);
+        without agreement on one of ``link_needs_one_of`` it is reviewed at most.
+        """
+        policy = self.policy
+        guarded = tuple(
+            comparison.name
+            for k, comparison, waiver in self._guarded
+            if comparison.disagreeing <= vector[k] <= comparison.different
+            and (waiver is None or vector[waiver[0]] > waiver[1])
+        )
+        if len(guarded) >= policy.no_match_when_disagreeing:
+            return Verdict(0.0, None, "guarded: " + ", ".join(guarded), guarded)
+        lacking = bool(self._required) and all(
+            vector[k] >= self.comparisons[k].different for k in self._required
+        )
+        score = model.probability(vector, a)
+        if score < policy.review_threshold:
+            return Verdict(score, None, "score", guarded)
+        if score >= policy.link_threshold and not guarded and not lacking:
+            return Verdict(score, Decision.LINK, "score", guarded)
+        why = (
+            f"guarded: {', '.join(guarded)}"
+            if guarded
+            else f"no agreement on {' or '.join(policy.link_needs_one_of)}"
+            if lacking
+            else "score"
+        )
+        return Verdict(score, Decision.REVIEW, why, guarded)
+
     def _decide(
         self,
         records: Sequence[PreparedRecord],
@@ -232,7 +276,6 @@ class PatientMatcher:
         forced: dict[tuple[int, int], str],
         model: MatchModel,
     ) -> tuple[list[PairDecision], PatientClusters]:
-        policy = self.policy
         decided: list[PairDecision] = []
         links: list[tuple[float, int, int]] = []
         conflicts: list[tuple[int, int]] = []
@@ -242,33 +285,17 @@ class PatientMatcher:
             if reason is not None:
                 decided.append(PairDecision(a.id, b.id, 1.0, Decision.LINK, reason, vector, i, j))
                 continue
-            guarded = [
-                comparison.name
-                for k, comparison, waiver in self._guarded
-                if comparison.disagreeing <= vector[k] <= comparison.different
-                and (waiver is None or vector[waiver[0]] > waiver[1])
-            ]
-            if guarded:
+            verdict = self.judge(a, vector, model)
+            if verdict.guarded:
                 conflicts.append((i, j))
-                if len(guarded) >= policy.no_match_when_disagreeing:
-                    continue
-            lacking = bool(self._required) and all(
-                vector[k] >= self.comparisons[k].different for k in self._required
-            )
-            score = model.probability(vector, a)
-            if score < policy.review_threshold:
-                continue
-            if score >= policy.link_threshold and not guarded and not lacking:
-                links.append((score, i, j))
-                continue
-            why = (
-                f"guarded: {', '.join(guarded)}"
-                if guarded
-                else f"no agreement on {' or '.join(policy.link_needs_one_of)}"
-                if lacking
-                else "score"
-            )
-            decided.append(PairDecision(a.id, b.id, score, Decision.REVIEW, why, vector, i, j))
+            if verdict.decision is Decision.LINK:
+                links.append((verdict.score, i, j))
+            elif verdict.decision is Decision.REVIEW:
+                decided.append(
+                    PairDecision(
+                        a.id, b.id, verdict.score, Decision.REVIEW, verdict.reason, vector, i, j
+                    )
+                )
         clusters, refused = cluster_links(len(records), sorted(forced), links, conflicts)
         refused_set = set(refused)
         for score, i, j in links:

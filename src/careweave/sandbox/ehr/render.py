@@ -64,7 +64,9 @@ class MessageWriter:
         if kind is EventKind.CHARGES:
             out += financial_segments(event)
             out += s.diagnoses(event, visit, "F")
-            if facility.dialect.name == "epic":
+            # Epic repeats the coverage on charges; a practice-management system has no ADT feed
+            # (clinic visits are scheduled, then charged), so its DFT carries the only IN1.
+            if facility.dialect.name in ("epic", "practice"):
                 out += s.in1(event, facility)
             return out
         if kind in _ADT_WITH_CLINICAL:
