@@ -13,8 +13,10 @@ from careweave.codecs.x12.ack_writer import write_999
 from careweave.codecs.x12.control import InMemoryControlNumbers
 from careweave.codecs.x12.document import read_document
 from careweave.codecs.x12.emitter import EnvelopeConfig
+from careweave.codecs.x12.guide_validation import validate_against_guides
 from careweave.codecs.x12.remittance import remittance_from
 from careweave.codecs.x12.render import document_lines, loop_dict, remittance_dict
+from careweave.codecs.x12.strict import GuideError
 from careweave.codecs.x12.validation import validate_interchange
 from careweave.exceptions import X12Error
 
@@ -64,25 +66,43 @@ def parse(
 def validate(
     file: FileArgument,
     ack: Annotated[bool, typer.Option("--ack", help="Also print the 999 answering FILE.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print {valid, transaction_sets, errors} as JSON.")
+    ] = False,
 ) -> None:
-    """Validate FILE's envelopes, loops and key elements (and 835 balancing); exit 1 if invalid."""
+    """Validate FILE against its implementation guide (and 835 balancing); exit 1 if invalid."""
     data = file.read_bytes()
-    report = validate_interchange(data)
-    problems = list(report.problems)
+    guided = validate_against_guides(data)
+    if as_json:
+        typer.echo(json.dumps(guided.to_json(), indent=2))
+        if not guided.valid:
+            raise typer.Exit(1)
+        return
+    problems = [_problem_line(error) for error in guided.errors]
     try:
         document = read_document(data, check=False)
         for parsed in document.of_type("835"):
             advice = remittance_from(parsed, document.delimiters)
             problems.extend(i.message for i in advice.imbalances)
     except X12Error as error:
-        if error.message not in problems:
+        if not any(error.message in line for line in problems):
             problems.append(error.message)
     for problem in problems:
         typer.echo(problem)
     if ack:
         config = EnvelopeConfig("CAREWEAVE", "SENDER")
+        report = validate_interchange(data)
         typer.echo(write_999(report, config, InMemoryControlNumbers(), datetime.now(UTC)))
-    valid = report.accepted and not problems
+    valid = guided.valid and not problems
     typer.echo("valid" if valid else f"invalid: {len(problems)} problem(s)")
     if not valid:
         raise typer.Exit(1)
+
+
+def _problem_line(error: GuideError) -> str:
+    """One human-readable line: where, which element, the 999 code and what is wrong."""
+    if error.code == "unsupported":
+        return f"unsupported: {error.message}"
+    where = f"segment {error.segment_position} ({error.segment_id})"
+    element = f" {error.element}" if error.element else ""
+    return f"{where}{element} [{error.code}]: {error.message}"

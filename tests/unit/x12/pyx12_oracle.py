@@ -52,3 +52,29 @@ def pyx12_remittance_totals(
             claims.append((segment.get_value("CLP01"), Decimal(segment.get_value("CLP03")),
                            Decimal(segment.get_value("CLP04"))))  # fmt: skip
     return payments, claims
+
+
+def pyx12_findings(source: str | Path) -> set[tuple[int, str, str | None, str]]:
+    """pyx12's problems inside transaction sets: (position from ST, segment id, element, code).
+
+    The element is written as careweave writes it (``CLM05-01``, ``BPR16``), None for a
+    segment-level problem; the code is pyx12's IK3/IK4 error code.
+    """
+    logging.getLogger("pyx12").setLevel(logging.CRITICAL)
+    out = io.StringIO()
+    pyx12.x12n_document.x12n_document(pyx12.params.ParamsBase(), str(source), None, None, None, out)
+    found: set[tuple[int, str, str | None, str]] = set()
+    for interchange in json.loads(out.getvalue())["interchanges"]:
+        for group in interchange["groups"]:
+            for transaction in group["transactions"]:
+                for segment in transaction["segments"]:
+                    where = (segment["seg_count"], segment["seg_id"])
+                    for error in segment["errors"]:
+                        found.add((*where, None, error["err_cde"]))
+                    for element in segment["elements"]:
+                        ref = f"{segment['seg_id']}{element['ele_pos']:02d}"
+                        if element["subele_pos"]:
+                            ref += f"-{element['subele_pos']:02d}"
+                        for error in element["errors"]:
+                            found.add((*where, ref, error["err_cde"]))
+    return found

@@ -12,6 +12,7 @@ from careweave.codecs.x12.claim_writer import write_claims
 from careweave.codecs.x12.control import InMemoryControlNumbers, StateControlNumbers
 from careweave.codecs.x12.document import read_document
 from careweave.codecs.x12.emitter import EnvelopeConfig
+from careweave.codecs.x12.guide_validation import validate_against_guides
 from careweave.codecs.x12.validation import validate_interchange
 from careweave.exceptions import X12Error
 from careweave.model.state import InMemoryState, StateTable
@@ -42,6 +43,9 @@ def test_careweave_validator_accepts_its_own_claims(generated) -> None:
     report = validate_interchange(text)
     assert report.problems == []
     assert report.accepted
+    guided = validate_against_guides(text)
+    assert guided.errors == []
+    assert guided.valid and len(guided.transaction_sets) == 5
 
 
 def test_claims_spread_over_several_transactions(generated) -> None:

@@ -48,8 +48,9 @@ def test_validate_exits_nonzero_with_positions() -> None:
     path = corpus_path("x12", "imsweb-x12-parser", "837_5010", "x12_segment_errors.txt")
     result = runner.invoke(app, ["x12", "validate", str(path)])
     assert result.exit_code == 1
-    assert "segment 12 (REF): REF used 2 times, max 1" in result.output
-    assert "segment 25 (SE)" in result.output
+    # Positions count within the transaction set (ST is 1), as a 999's IK302 does.
+    assert "segment 10 (REF) [5]: REF used 2 times, max 1" in result.output
+    assert "segment 23 (SE) [4]" in result.output
 
 
 def test_validate_flags_an_unbalanced_835() -> None:
