@@ -45,6 +45,7 @@ from careweave.connectors.http_source.config import HttpSourceConfig
 from careweave.connectors.policy import WorkerPolicy
 from careweave.connectors.registry import ConnectorRegistry, builtin_connectors
 from careweave.engine.notifications.config import NotificationsConfig
+from careweave.engine.sla_config import SlaConfig
 from careweave.exceptions import ConfigError
 from careweave.masterdata.config import MasterDataConfig
 from careweave.model.flow import ERP_DESTINATION, GENERAL_LEDGER_DESTINATION, RCM_DESTINATION
@@ -212,6 +213,8 @@ class EngineConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     set, the store seals payloads, error text and compared keys with AES-256 (empty: off)."""
     phi_key_file: str = ""
     """Or a file holding the keyring (the demo writes one); relative to the working directory."""
+    sla_interval: Annotated[float, msgspec.Meta(gt=0)] = 30.0
+    """Seconds between two measures of the ``[[sla]]`` service levels."""
 
     def __post_init__(self) -> None:
         if self.log_level.upper() not in logging.getLevelNamesMapping():
@@ -290,6 +293,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     """OpenTelemetry tracing and its OTLP export (off by default)."""
     metrics: MetricsConfig = msgspec.field(default_factory=MetricsConfig)
     """Prometheus metrics on a port of the engine's own (the API serves them too)."""
+    sla: list[SlaConfig] = msgspec.field(default_factory=list)
+    """Service levels per interface, watched while the engine runs (``[[sla]]``)."""
 
     def check(
         self,
@@ -327,6 +332,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
                 "database_url must be a postgresql:// URL (or empty for SQLite)",
                 "$.engine.database_url",
             )
+        for i, level in enumerate(self.sla):
+            if level.destination and level.destination not in dests:
+                raise _at(
+                    f"sla {level.name}: no destination {level.destination!r}; known: {dests}",
+                    f"$.sla[{i}].destination",
+                )
+        names = [level.name for level in self.sla]
+        if len(set(names)) != len(names):
+            raise _at(f"sla names must be unique: {names}", "$.sla")
         sends_to = _flow_destinations() if any(c.flows for c in self.channels) else {}
         for i, channel in enumerate(self.channels):
             at = f"$.channels[{i}]"

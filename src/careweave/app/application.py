@@ -30,6 +30,7 @@ from careweave.app.business_metrics import BusinessMetrics
 from careweave.app.engine import build_channel, build_connector, build_engine
 from careweave.app.registries import Registries, default_registries
 from careweave.app.reload import MasterDataWatcher, masterdata_files
+from careweave.app.sla import SlaMonitor
 from careweave.config import Settings
 from careweave.connectors.base import BaseDestination
 from careweave.engine.clock import Clock, SystemClock
@@ -59,6 +60,7 @@ class Application:
         watch: bool = False,
         notifier: CaseNotifier | None = None,
         api: ApiHost | None = None,
+        sla: SlaMonitor | None = None,
     ) -> None:
         self.settings = settings
         self.registries = registries
@@ -76,6 +78,8 @@ class Application:
         """Tells owning teams of their cases while running (None without ``[notifications]``)."""
         self.api = api
         """The ``[api]`` server, started and stopped with the engine (None without ``[api]``)."""
+        self.sla = sla
+        """Measures the ``[[sla]]`` service levels while running (None without any)."""
         self.watcher: MasterDataWatcher | None = None
         """Reloads master data from its files while running (None when it was handed in)."""
         interval = settings.masterdata.watch_interval
@@ -132,6 +136,8 @@ class Application:
             self.watcher.start()
         if self.notifier is not None:
             await self.notifier.start()
+        if self.sla is not None:
+            await self.sla.start()
         if self.api is not None and listen:
             await self.api.start(self)
 
@@ -139,6 +145,8 @@ class Application:
         """Stop listening, finish deliveries in flight."""
         if self.api is not None:
             await self.api.stop()
+        if self.sla is not None:
+            await self.sla.stop()
         if self.notifier is not None:
             await self.notifier.stop()
         if self.watcher is not None:
@@ -232,6 +240,9 @@ def build_application(
         watch=from_files,
         notifier=build_notifier(store, settings.notifications, env=env, clock=clock),
         api=api,
+        sla=SlaMonitor(store, settings.sla, interval=settings.engine.sla_interval, clock=clock)
+        if settings.sla
+        else None,
     )
 
 

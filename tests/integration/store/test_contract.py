@@ -522,6 +522,20 @@ def _item_miss(code: str, line: str) -> NewCase:
     )
 
 
+async def test_a_case_opened_without_a_message_is_opened_once_per_key(store: BaseStore):
+    breach = _item_miss("SLA", "")
+    first, opened = await store.open_case(breach, now=NOW)
+    assert opened
+    again, opened_again = await store.open_case(breach, now=NOW + dt.timedelta(minutes=5))
+    assert (again, opened_again) == (first, False)
+    (case,) = await store.list_cases()
+    assert case.id == first and case.message_ids == [] and case.summary == breach.summary
+    assert case.sla_due_at == NOW + dt.timedelta(hours=4)
+    assert await store.resolve_case(first, actor="careweave", resolution="ok", now=NOW) == []
+    reopened, opened_later = await store.open_case(breach, now=NOW + dt.timedelta(hours=1))
+    assert opened_later and reopened != first
+
+
 async def test_parked_messages_join_one_case_until_it_is_resolved(store: BaseStore):
     parked = Processing(state=MessageState.PARKED, cases=(_item_miss("EHR-4471", "line-1"),))
     first = await store.ingest(message(trace_id="a"), parked)

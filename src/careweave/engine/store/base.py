@@ -28,6 +28,7 @@ from careweave.model.records import (
     IngestResult,
     Lineage,
     MessageQuery,
+    NewCase,
     NewMessage,
     Processing,
     ReplayStage,
@@ -213,6 +214,14 @@ class BaseStore(abc.ABC):
     @abc.abstractmethod
     async def get_case(self, case_id: int) -> ExceptionCase:
         """One case with its parked messages and audit trail; NotFoundError if absent."""
+
+    @abc.abstractmethod
+    async def open_case(self, case: NewCase, *, now: dt.datetime) -> tuple[int, bool]:
+        """Open a case no message is parked on (an SLA breach), or find the open one of its key.
+
+        Returns ``(case id, opened now)``: a second call while the case is open opens nothing, so
+        its team is told once.
+        """
 
     @abc.abstractmethod
     async def resolve_case(

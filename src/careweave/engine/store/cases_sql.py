@@ -63,6 +63,46 @@ def _fetchone(cur: Cursor, sql: str, params: Sequence[Any]) -> Any:
     return cur.execute(sql, params).fetchone()
 
 
+def open_or_join(
+    cur: Cursor,
+    case: NewCase,
+    now: dt.datetime,
+    *,
+    mark: str,
+    t: Callable[[dt.datetime], Any],
+) -> tuple[int, bool]:
+    """The open case of ``case.case_key``, opened now when there is none: ``(id, opened)``."""
+    m = mark
+    row = _fetchone(
+        cur,
+        f"SELECT id FROM exception_cases WHERE case_key = {m} AND state = 'open'",
+        [case.case_key],
+    )
+    if row is not None:
+        return int(row[0]), False
+    due = now + dt.timedelta(hours=case.sla_hours)
+    row = _fetchone(
+        cur,
+        "INSERT INTO exception_cases (case_key, reason_code, owning_team, summary, "
+        "suggested_fix, details, state, opened_at, sla_due_at, severity) "
+        f"VALUES ({m}, {m}, {m}, {m}, {m}, {m}, 'open', {m}, {m}, {m}) RETURNING id",
+        [
+            case.case_key,
+            case.reason_code,
+            case.owning_team,
+            case.summary,
+            case.suggested_fix,
+            msgspec.json.encode(list(case.details)).decode(),
+            t(now),
+            t(due),
+            case.severity.value,
+        ],
+    )
+    case_id = int(row[0])
+    _event(cur, case_id, now, "opened", "careweave", case.summary, mark=m, t=t)
+    return case_id, True
+
+
 def park(
     cur: Cursor,
     message_id: int,
@@ -76,34 +116,7 @@ def park(
     ids: list[int] = []
     m = mark
     for case in cases:
-        row = _fetchone(
-            cur,
-            f"SELECT id FROM exception_cases WHERE case_key = {m} AND state = 'open'",
-            [case.case_key],
-        )
-        if row is None:
-            due = now + dt.timedelta(hours=case.sla_hours)
-            row = _fetchone(
-                cur,
-                "INSERT INTO exception_cases (case_key, reason_code, owning_team, summary, "
-                "suggested_fix, details, state, opened_at, sla_due_at, severity) "
-                f"VALUES ({m}, {m}, {m}, {m}, {m}, {m}, 'open', {m}, {m}, {m}) RETURNING id",
-                [
-                    case.case_key,
-                    case.reason_code,
-                    case.owning_team,
-                    case.summary,
-                    case.suggested_fix,
-                    msgspec.json.encode(list(case.details)).decode(),
-                    t(now),
-                    t(due),
-                    case.severity.value,
-                ],
-            )
-            case_id = int(row[0])
-            _event(cur, case_id, now, "opened", "careweave", case.summary, mark=m, t=t)
-        else:
-            case_id = int(row[0])
+        case_id, _opened = open_or_join(cur, case, now, mark=m, t=t)
         linked = _fetchone(
             cur,
             f"SELECT 1 FROM case_messages WHERE case_id = {m} AND message_id = {m} "

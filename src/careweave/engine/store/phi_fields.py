@@ -74,6 +74,11 @@ def _case(codec: PayloadCodec, case: NewCase) -> NewCase:
     )
 
 
+def sealed_case(codec: PayloadCodec, case: NewCase) -> NewCase:
+    """A case opened outside a message (an SLA breach), its text sealed as a message's cases are."""
+    return _case(codec, case)
+
+
 def opened_case(codec: PayloadCodec, case: ExceptionCase) -> ExceptionCase:
     """A stored case read back: its summary, fix, details, resolution and audit trail opened."""
     if not codec.seals_fields:

@@ -56,6 +56,7 @@ from careweave.model.records import (
     Lineage,
     MessageQuery,
     MessageState,
+    NewCase,
     NewMessage,
     Processing,
     ReplayStage,
@@ -586,6 +587,12 @@ class PostgresStore(BaseStore):
         async with self._connection() as conn:
             case = await postgres_cases.get_case(conn, case_id)
         return phi_fields.opened_case(self._codec, case)
+
+    async def open_case(self, case: NewCase, *, now: dt.datetime) -> tuple[int, bool]:
+        """Open a case no message is parked on, or find the open one of its key."""
+        sealed = phi_fields.sealed_case(self._codec, case)
+        async with self._connection() as conn, conn.transaction():
+            return await postgres_cases.open_or_join(conn, sealed, now)
 
     async def resolve_case(
         self, case_id: int, *, actor: str, resolution: str, now: dt.datetime

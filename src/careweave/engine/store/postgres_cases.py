@@ -36,47 +36,53 @@ async def _event(
     )
 
 
+async def open_or_join(conn: Connection, case: NewCase, now: dt.datetime) -> tuple[int, bool]:
+    """The open case of ``case.case_key``, opened now when there is none: ``(id, opened)``."""
+    # The row lock makes two processes opening one new key join a single case: the second
+    # waits on the unique open-key index and then finds the first's row.
+    row = await _one(
+        conn,
+        "SELECT id FROM exception_cases WHERE case_key = %s AND state = 'open' FOR UPDATE",
+        (case.case_key,),
+    )
+    if row is not None:
+        return int(row[0]), False
+    row = await _one(
+        conn,
+        "INSERT INTO exception_cases (case_key, reason_code, owning_team, summary, "
+        "suggested_fix, details, state, opened_at, sla_due_at, severity) "
+        "VALUES (%s, %s, %s, %s, %s, %s, 'open', %s, %s, %s) "
+        "ON CONFLICT (case_key) WHERE state = 'open' DO NOTHING RETURNING id",
+        (
+            case.case_key,
+            case.reason_code,
+            case.owning_team,
+            case.summary,
+            case.suggested_fix,
+            msgspec.json.encode(list(case.details)).decode(),
+            now,
+            now + dt.timedelta(hours=case.sla_hours),
+            case.severity.value,
+        ),
+    )
+    if row is None:  # opened by another transaction meanwhile: join it
+        row = await _one(
+            conn,
+            "SELECT id FROM exception_cases WHERE case_key = %s AND state = 'open'",
+            (case.case_key,),
+        )
+        return int(row[0]), False
+    await _event(conn, int(row[0]), now, "opened", "careweave", case.summary)
+    return int(row[0]), True
+
+
 async def park(
     conn: Connection, message_id: int, cases: Sequence[NewCase], now: dt.datetime
 ) -> list[int]:
     """Open (or join) each case and park the message on it; returns the case ids."""
     ids: list[int] = []
     for case in cases:
-        # The row lock makes two processes parking on one new key join a single case: the
-        # second waits on the unique open-key index and then finds the first's row.
-        row = await _one(
-            conn,
-            "SELECT id FROM exception_cases WHERE case_key = %s AND state = 'open' FOR UPDATE",
-            (case.case_key,),
-        )
-        if row is None:
-            row = await _one(
-                conn,
-                "INSERT INTO exception_cases (case_key, reason_code, owning_team, summary, "
-                "suggested_fix, details, state, opened_at, sla_due_at, severity) "
-                "VALUES (%s, %s, %s, %s, %s, %s, 'open', %s, %s, %s) "
-                "ON CONFLICT (case_key) WHERE state = 'open' DO NOTHING RETURNING id",
-                (
-                    case.case_key,
-                    case.reason_code,
-                    case.owning_team,
-                    case.summary,
-                    case.suggested_fix,
-                    msgspec.json.encode(list(case.details)).decode(),
-                    now,
-                    now + dt.timedelta(hours=case.sla_hours),
-                    case.severity.value,
-                ),
-            )
-            if row is None:  # opened by another transaction meanwhile: join it
-                row = await _one(
-                    conn,
-                    "SELECT id FROM exception_cases WHERE case_key = %s AND state = 'open'",
-                    (case.case_key,),
-                )
-            else:
-                await _event(conn, int(row[0]), now, "opened", "careweave", case.summary)
-        case_id = int(row[0])
+        case_id, _opened = await open_or_join(conn, case, now)
         linked = await _one(
             conn,
             "INSERT INTO case_messages (case_id, message_id, payload_reference) "

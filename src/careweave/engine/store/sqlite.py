@@ -57,6 +57,7 @@ from careweave.model.records import (
     Lineage,
     MessageQuery,
     MessageState,
+    NewCase,
     NewMessage,
     Processing,
     ReplayStage,
@@ -632,6 +633,13 @@ class SqliteStore(BaseStore):
         """One case with its audit trail."""
         case = await self._read(lambda c: cases_sql.get_case(c, case_id, mark="?"))
         return phi_fields.opened_case(self._codec, case)
+
+    async def open_case(self, case: NewCase, *, now: dt.datetime) -> tuple[int, bool]:
+        """Open a case no message is parked on, or find the open one of its key."""
+        sealed = phi_fields.sealed_case(self._codec, case)
+        return await self._write(
+            lambda c: cases_sql.open_or_join(c, sealed, now, mark="?", t=epoch)
+        )
 
     async def resolve_case(
         self, case_id: int, *, actor: str, resolution: str, now: dt.datetime
