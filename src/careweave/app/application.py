@@ -25,6 +25,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 
+import structlog
+
 from careweave.app.api import ApiHost, check_api
 from careweave.app.business_metrics import BusinessMetrics
 from careweave.app.engine import build_channel, build_connector, build_engine
@@ -41,6 +43,9 @@ from careweave.engine.store.base import BaseStore
 from careweave.engine.store.factory import build_store
 from careweave.flows.services import FlowServices
 from careweave.masterdata.files import MasterData, load_master_data
+from careweave.model.flow import Flow
+
+log = structlog.get_logger("careweave.app")
 
 
 class Application:
@@ -80,6 +85,7 @@ class Application:
         """The ``[api]`` server, started and stopped with the engine (None without ``[api]``)."""
         self.sla = sla
         """Measures the ``[[sla]]`` service levels while running (None without any)."""
+        self._warming: asyncio.Task[None] | None = None  # flows loading their code lists
         self.watcher: MasterDataWatcher | None = None
         """Reloads master data from its files while running (None when it was handed in)."""
         interval = settings.masterdata.watch_interval
@@ -134,6 +140,9 @@ class Application:
             self._started |= {name for name, w in self.engine.workers.items() if w.running}
         if self.watcher is not None:
             self.watcher.start()
+        if listen and self._warming is None:
+            flows = [flow for channel in self.engine.channels.values() for flow in channel.flows]
+            self._warming = asyncio.create_task(asyncio.to_thread(_warm_up, flows))
         if self.notifier is not None:
             await self.notifier.start()
         if self.sla is not None:
@@ -151,6 +160,10 @@ class Application:
             await self.notifier.stop()
         if self.watcher is not None:
             await self.watcher.stop()
+        if self._warming is not None:
+            # A thread cannot be cancelled: let a warm-up still loading finish (seconds at most).
+            await asyncio.wait({self._warming}, timeout=30)
+            self._warming = None
         if self._running:
             await self.engine.stop()
             self._running = False
@@ -176,6 +189,17 @@ class Application:
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+
+def _warm_up(flows: list[Flow]) -> None:
+    """Let each flow load what its first message would wait for (in a worker thread)."""
+    for flow in flows:
+        hook = getattr(flow, "warm_up", None)
+        if callable(hook):
+            try:
+                hook()
+            except Exception as exc:  # a failed warm-up only means the first message pays for it
+                log.warning("flow warm-up failed", flow=type(flow).__name__, error=str(exc))
 
 
 def _masterdata(settings: Settings, settings_dir: Path, clock: Clock) -> MasterData:

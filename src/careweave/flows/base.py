@@ -28,6 +28,15 @@ class BaseFlow(abc.ABC):
         """True when the flow runs for ``event``."""
         return isinstance(event, self.handles)
 
+    def warm_up(self) -> None:
+        """Load what the first message would otherwise wait for (code lists); run in a thread.
+
+        The composition root calls it in the background once the engine has started, so a large
+        list loads while the first messages are still on their way rather than inside the commit of
+        the first one that needs it. Nothing to load by default.
+        """
+        return
+
     @abc.abstractmethod
     def run(self, event: BusinessEvent, out: FlowOutput) -> None:
         """React to one event; raise a CareweaveError to put the whole message in error."""

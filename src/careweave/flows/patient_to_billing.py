@@ -132,6 +132,10 @@ class PatientToBillingFlow(BaseFlow):
         self.destination = destination
         self.clock = clock or SystemClock()
 
+    def warm_up(self) -> None:
+        """Load the charge validator's code lists."""
+        self.validator.warm_up()
+
     def run(self, event: BusinessEvent, out: FlowOutput) -> None:
         """Route one charge, cancellation or discharge."""
         if isinstance(event, ChargeCaptured):

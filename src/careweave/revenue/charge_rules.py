@@ -88,6 +88,10 @@ class ChargeValidator:
         self._diagnoses = diagnoses
         self._clock = clock
 
+    def warm_up(self) -> None:
+        """Load the diagnosis code list now (the ICD-10-CM list takes seconds on first use)."""
+        self._diagnoses.status("I10")
+
     def validate(self, line: ChargeLine) -> ChargeValidationResult:
         """Every problem of one charge line (an empty tuple when it may be billed)."""
         problems = _Problems()
