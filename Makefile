@@ -48,6 +48,7 @@ bench: $(VENV)/.bench-synced
 	$(VENV)/bin/python bench/erp.py
 	$(VENV)/bin/python bench/e2e.py
 	$(VENV)/bin/python bench/mpi.py
+	$(VENV)/bin/python bench/console_search.py
 	$(VENV)/bin/python bench/realpath.py
 
 clean:

@@ -82,7 +82,12 @@ from careweave.sandbox.erp.config import DEMO_CLIENT_SECRET
 ROOT = Path(_HERE).parent
 EXAMPLE = ROOT / "examples" / "health-system"
 CAREWEAVE = Path(sys.executable).with_name("careweave")
-EXAMPLE_PORTS = {"mllp": 27575, "rcm": 27580, "erp": 27590}
+EXAMPLE_PORTS = {"mllp": 27575, "rcm": 27580, "erp": 27590, "api": 27600}
+EXAMPLE_API_SECRETS = {
+    f"CAREWEAVE_API_{client}_SECRET": f"demo-{client.lower()}"
+    for client in ("ADMIN", "SUPPLY", "REVENUE", "FINANCE", "AUDITOR", "READONLY", "NOSCOPE")
+}
+"""The example's [api] clients' secrets: the demo values its README exports."""
 EXAMPLE_ERP_QUOTA = "rate_limit = 100.0, rate_burst = 10"
 ERP_RATE_LIMIT, ERP_RATE_BURST = 20_000.0, 200
 STOCK, PAR_GAP = 1_000_000, 10
@@ -463,7 +468,7 @@ async def measure(options: Options, folder: Path) -> dict[str, Any]:
     run = f"{os.getpid()}_{int(time.time())}"
     config, ports = example_copy(folder, options.nats_url, run)
     schema = f"careweave_e2e_{run}"
-    env = {**os.environ, "CAREWEAVE_ERP_SECRET": DEMO_CLIENT_SECRET}
+    env = {**os.environ, **EXAMPLE_API_SECRETS, "CAREWEAVE_ERP_SECRET": DEMO_CLIENT_SECRET}
     env.pop("CAREWEAVE_DATABASE_URL", None)
     if options.backend == "postgresql":
         env |= {"CAREWEAVE_DATABASE_URL": options.pg_url, "CAREWEAVE_DATABASE_SCHEMA": schema}

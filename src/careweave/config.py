@@ -48,6 +48,7 @@ from careweave.engine.notifications.config import NotificationsConfig
 from careweave.engine.sla_config import SlaConfig
 from careweave.exceptions import ConfigError
 from careweave.masterdata.config import MasterDataConfig
+from careweave.model.catalog import InterfaceInfo
 from careweave.model.flow import ERP_DESTINATION, GENERAL_LEDGER_DESTINATION, RCM_DESTINATION
 from careweave.observability.config import MetricsConfig, TracingConfig
 
@@ -101,8 +102,9 @@ class MllpSourceConfig(
             )
 
 
-class DestinationConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """One destination of a channel, with its own durable queue."""
+class DestinationConfig(InterfaceInfo, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One destination of a channel, with its own durable queue (and its catalog metadata:
+    ``owner``, ``sla``, ``systems``, ``description``, ``phi``, ``version``)."""
 
     name: Annotated[str, msgspec.Meta(min_length=1)]
     """Unique across the configuration; names the queue."""
@@ -161,8 +163,8 @@ class StepConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
         _check_call(self.call, "call")
 
 
-class ChannelConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """One inbound interface."""
+class ChannelConfig(InterfaceInfo, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One inbound interface (with its catalog metadata, :class:`InterfaceInfo`)."""
 
     name: Annotated[str, msgspec.Meta(min_length=1)]
     """Unique channel name."""
@@ -274,6 +276,14 @@ class ClaimsSettingsConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unk
     """Claims per 837 transaction set (ST/SE); the guides advise at most 5000."""
     claims_per_file: Annotated[int, msgspec.Meta(ge=1)] = 1000
     """Claims per 837 file (one interchange)."""
+
+    def __post_init__(self) -> None:
+        # X222A1/X223A3 1000A PER: PER03/PER04 (a communication number) are required.
+        if not self.submitter.contact_phone:
+            raise ValueError(
+                "claims.submitter needs contact_phone: the 837's submitter contact "
+                "(loop 1000A PER04) must carry a telephone number"
+            )
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -26,6 +26,7 @@ from careweave.engine.store.factory import build_store
 from careweave.model.records import EffectState, Lineage, MessageQuery
 from careweave.sandbox.erp.config import DEMO_CLIENT_SECRET
 from tests.e2e.test_kill_restart import _counts, _send, _wait_settled
+from tests.integration.api.example import EXAMPLE_API_SECRETS
 from tests.integration.cli.test_operator_mistakes import CAREWEAVE, _env
 from tests.integration.jetstream import ScratchStream, read_stream, scratch_stream
 from tests.integration.sandbox.test_product_run import Server, example_copy, stored
@@ -44,6 +45,8 @@ def _with_stream(config: Path, stream: ScratchStream) -> None:
 name = "{DESTINATION}"
 payload = "events"
 connector = {{ type = "nats", url = "{stream.url}", stream = "{stream.name}", subject_prefix = "{stream.prefix}" }}
+owner = "analytics"
+sla = "each business event published once, within 1 min of its message"
 
 """  # noqa: E501
     text = config.read_text()
@@ -122,7 +125,7 @@ def _day(folder: Path, stream: ScratchStream, env: dict[str, str]) -> None:
 async def test_every_business_event_of_a_killed_day_is_in_the_stream_exactly_once(
     tmp_path: Path, nats_url: str
 ) -> None:
-    env = {**_env(), "CAREWEAVE_ERP_SECRET": DEMO_CLIENT_SECRET}
+    env = {**_env(), "CAREWEAVE_ERP_SECRET": DEMO_CLIENT_SECRET, **EXAMPLE_API_SECRETS}
     async with scratch_stream(nats_url) as stream:
         await asyncio.to_thread(_day, tmp_path, stream, env)
         lineages = await _lineages(tmp_path / "careweave.toml", env)

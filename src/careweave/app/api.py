@@ -25,17 +25,31 @@ if TYPE_CHECKING:
 
 
 def check_api(config: ApiConfig, env: Mapping[str, str], settings_dir: Path) -> None:
-    """What ``careweave check`` refuses in ``[api]``: a client secret unset in the environment
-    (named), a key file that does not load."""
+    """What ``careweave check`` refuses in ``[api]``: a client secret or a console user's
+    password unset in the environment (named), a key file that does not load."""
     for client in config.clients:
         if not env.get(client.secret_env):
             raise ConfigError(
                 f"[api] client {client.id}: {client.secret_env} is not set in the environment"
             )
+    for user in config.users:
+        if not env.get(user.password_env):
+            raise ConfigError(
+                f"[api] user {user.name}: {user.password_env} is not set in the environment"
+            )
     if config.key_file is not None:
         from careweave.gateway.api.keys import load_keys
 
         load_keys(_key_path(config, settings_dir))
+    _check_lifecycle(config)
+
+
+def _check_lifecycle(config: ApiConfig) -> None:
+    """ConfigError naming an ``[api.lifecycle]`` entry for a group the API does not have."""
+    if config.lifecycle:
+        from careweave.gateway.api.app import lifecycle_policy
+
+        lifecycle_policy(config)
 
 
 def _key_path(config: ApiConfig, settings_dir: Path) -> Path:
@@ -47,6 +61,7 @@ class ApiHost:
     """The API of one application: its guard (built when the application starts) and server."""
 
     def __init__(self, config: ApiConfig, env: Mapping[str, str], settings_dir: Path) -> None:
+        _check_lifecycle(config)  # refused while building, before anything opens
         self.config = config
         self._env = env
         self._settings_dir = settings_dir
@@ -75,11 +90,13 @@ class ApiHost:
 
     async def start(self, backend: ApiBackend) -> None:
         """Serve the API on ``[api] host``/``port``."""
+        from careweave.app.analytics import business_analytics
         from careweave.gateway.api import ApiServer
 
         self.prepare()
         assert self.security is not None
-        server = ApiServer(backend, self.config, self.security)
+        # The console's dashboard reads the business analytics, computed in this layer.
+        server = ApiServer(backend, self.config, self.security, analytics=business_analytics)
         await server.start()
         self.server = server
         log.info(

@@ -7,6 +7,7 @@ import typer
 from careweave.cli import (
     audit,
     cases,
+    catalog,
     diff,
     engine,
     erp,
@@ -31,6 +32,7 @@ app = typer.Typer(
 )
 app.command()(engine.run)
 app.command()(engine.check)
+app.command()(catalog.catalog)
 app.command()(diff.diff)
 app.command()(engine.demo)
 app.command()(report.report)

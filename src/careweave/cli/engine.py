@@ -30,6 +30,7 @@ from careweave.cli.common import (
     settings_from,
     with_store,
 )
+from careweave.config import Settings
 from careweave.engine.redelivery import redeliver_dead_letters
 from careweave.engine.runtime import Engine
 from careweave.engine.store.base import BaseStore
@@ -131,6 +132,7 @@ def check(config: Path = typer.Option(..., "--config", "-c", help="Settings file
                 settings, settings_dir=settings_dir(config), env=os.environ, registries=known
             )
         )
+        _require_governance(settings)
     except ConfigError as exc:
         fail(in_settings(config, exc), 2)
     for warning in warnings:
@@ -140,6 +142,18 @@ def check(config: Path = typer.Option(..., "--config", "-c", help="Settings file
         f"{sum(len(c.destinations) for c in settings.channels)} destination(s), store "
         f"{'postgresql' if settings.engine.database_url else 'sqlite in ' + settings.engine.data_dir}"
     )
+
+
+def _require_governance(settings: Settings) -> None:
+    """``check``'s governance pass (not ``run``'s): every interface has an owner and an SLA."""
+    from careweave.gateway.catalog import require_governance
+
+    if settings.api is None:
+        require_governance(settings)
+        return
+    from careweave.gateway.api.catalog_routes import API_GROUPS
+
+    require_governance(settings, API_GROUPS)
 
 
 @db_app.command("upgrade")

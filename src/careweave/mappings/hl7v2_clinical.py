@@ -41,13 +41,17 @@ from careweave.mappings.hl7v2_context import (
     walk,
 )
 from careweave.mappings.hl7v2_coverage import read_coverages
+from careweave.mappings.hl7v2_records import MORE_MAPPERS
 from careweave.model.base import BusinessEvent
 from careweave.model.care import EncounterClass
 from careweave.model.charges import AccountAction, AccountUpdated
 from careweave.model.clinical import (
     AppointmentCancelled,
+    AppointmentDeleted,
+    AppointmentDiscontinued,
     AppointmentEvent,
     AppointmentModified,
+    AppointmentNoShow,
     AppointmentRescheduled,
     AppointmentScheduled,
     CancelledAction,
@@ -230,6 +234,9 @@ _APPOINTMENTS: dict[str, type[AppointmentEvent]] = {
     "S13": AppointmentRescheduled,
     "S14": AppointmentModified,
     "S15": AppointmentCancelled,
+    "S16": AppointmentDiscontinued,
+    "S17": AppointmentDeleted,
+    "S26": AppointmentNoShow,
 }
 
 
@@ -335,6 +342,8 @@ MAPPERS: dict[tuple[str, str], Mapper] = {
     ("BAR", "P01"): _account,
     ("BAR", "P05"): _account,
     ("BAR", "P12"): _account,
+    ("OMG", "O19"): _order,
+    **MORE_MAPPERS,
 }
 """The supported (message code, trigger event) pairs and their mappers."""
 

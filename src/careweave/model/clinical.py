@@ -153,6 +153,18 @@ class AppointmentCancelled(AppointmentEvent, frozen=True, kw_only=True, omit_def
     cancel_reason: Code | None = None
 
 
+class AppointmentDiscontinued(AppointmentEvent, frozen=True, kw_only=True, omit_defaults=True):
+    """A recurring appointment's remaining occurrences were discontinued (SIU S16)."""
+
+
+class AppointmentDeleted(AppointmentEvent, frozen=True, kw_only=True, omit_defaults=True):
+    """An appointment was deleted, as if never booked (SIU S17)."""
+
+
+class AppointmentNoShow(AppointmentEvent, frozen=True, kw_only=True, omit_defaults=True):
+    """The patient did not come (SIU S26)."""
+
+
 class ProcedureDocumented(ClinicalEvent, frozen=True, kw_only=True, omit_defaults=True):
     """A procedure was documented on the case (PR1, FHIR Procedure)."""
 

@@ -300,4 +300,7 @@ class MessageQuery(msgspec.Struct, frozen=True, kw_only=True):
     until: dt.datetime | None = None
     text: str | None = None
     """A substring of the dedup key (e.g. an MSH-10)."""
+    ordering_key: str | None = None
+    """The message's ordering key, whole (PID-3.1, the MRN, by default): equality, not a
+    substring, so that a sealed key is found by sealing the term."""
     limit: int = 100

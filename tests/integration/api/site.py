@@ -48,9 +48,11 @@ def secret_env(client: str) -> str:
     return "CW_TEST_" + client.upper().replace("-", "_")
 
 
-def settings_text(data_dir: Path, *, rate: float = 1000.0, burst: int = 1000) -> str:
+def settings_text(
+    data_dir: Path, *, rate: float = 1000.0, burst: int = 1000, extra: str = ""
+) -> str:
     """Settings: an MLLP channel, a FHIR channel over HTTP, master data, ``[api]`` with a client
-    per role and one without a role."""
+    per role and one without a role; ``extra`` is appended (``[api.lifecycle]`` for one)."""
     clients = "".join(
         f'\n[[api.clients]]\nid = "{client}"\nsecret_env = "{secret_env(client)}"\n'
         + (f'role = "{role}"\n' if role is not None else "")
@@ -93,6 +95,7 @@ rate = {rate}
 burst = {burst}
 max_body_bytes = 65536
 {clients}
+{extra}
 """
 
 
@@ -181,10 +184,10 @@ async def _seed(application: Application) -> Seeded:
     )
 
 
-def start_site(folder: Path, *, rate: float = 1000.0, burst: int = 1000) -> Site:
+def start_site(folder: Path, *, rate: float = 1000.0, burst: int = 1000, extra: str = "") -> Site:
     """Copy the example's master data to ``folder``, build the application, serve it."""
     shutil.copytree(ROOT / "examples" / "health-system" / "masterdata", folder / "masterdata")
-    settings = parse_settings(settings_text(folder / "data", rate=rate, burst=burst))
+    settings = parse_settings(settings_text(folder / "data", rate=rate, burst=burst, extra=extra))
     application = build_application(settings, settings_dir=folder, env=environment())
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="careweave-api-site", daemon=True)

@@ -37,7 +37,12 @@ def test_a_token_is_an_es256_jwt_the_published_keys_verify(site: Site) -> None:
     body = answer.json()
     assert body["token_type"] == "Bearer"
     assert body["expires_in"] == 300
-    assert set(body["scope"].split()) == {"messages:read", "cases:read", "masterdata:read"}
+    assert set(body["scope"].split()) == {
+        "messages:read",
+        "cases:read",
+        "masterdata:read",
+        "catalog:read",
+    }
     assert answer.headers["cache-control"] == "no-store"
     keys = jwt.PyJWKClient(f"{site.base_url}/.well-known/jwks.json")
     key = keys.get_signing_key_from_jwt(body["access_token"])

@@ -17,10 +17,14 @@ data_dir = "{data}"
 name = "ehr"
 mapping = "hl7v2-clinical"
 source = {{ type = "mllp", port = 0 }}
+owner = "integration-team"
+sla = "ACK within 2 s"
 [[channels.destinations]]
 name = "analytics"
 payload = "events"
 connector = {{ type = "nats", url = "nats://127.0.0.1:4222", duplicate_window = 120 }}
+owner = "analytics"
+sla = "each event published within 1 min"
 {worker}
 """
 

@@ -20,10 +20,14 @@ name = "ehr"
 mapping = "hl7v2-clinical"
 flows = ["supply-to-replenish"]
 source = { type = "mllp", port = 0 }
+owner = "integration-team"
+sla = "ACK within 2 s"
 [[channels.destinations]]
 name = "erp"
 payload = "none"
 connector = { type = "erp", base_url = "https://erp.example.org", client_id = "careweave" }
+owner = "supply-chain"
+sla = "movements in the ERP within 15 min"
 """
 
 

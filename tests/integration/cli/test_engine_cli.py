@@ -32,11 +32,15 @@ data_dir = "{tmp / "data"}"
 name = "adt"
 {retention}
 source = {{ type = "mllp", port = 0 }}
+owner = "integration-team"
+sla = "ACK within 2 s"
 
 [[channels.destinations]]
 name = "rcm"
 connector = {{ type = "http", url = "{url}/in" }}
 worker = {{ retry = {{ max_attempts = 1 }} }}
+owner = "revenue-integrity"
+sla = "charges delivered within 15 min"
 """
     )
     return path

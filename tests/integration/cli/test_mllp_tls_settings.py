@@ -40,10 +40,14 @@ data_dir = "{folder / "var"}"
 [[channels]]
 name = "adt"
 source = {{ type = "mllp", port = 0, max_connections = 32, max_connections_per_peer = 4, tls = {tls} }}
+owner = "integration-team"
+sla = "ACK within 2 s"
 
 [[channels.destinations]]
 name = "downstream"
 connector = {{ type = "http", url = "{url}/in", timeout = 5.0 }}
+owner = "integration-team"
+sla = "delivered within 1 min"
 """
     )
     return config

@@ -35,7 +35,7 @@ CLI = [sys.executable, "-m", "careweave"]
 ENV = {**os.environ, "COLUMNS": "200"}
 CLAIMS = """
 [claims]
-submitter = { name = "RIVERBEND HEALTH", id = "RBH837" }
+submitter = { name = "RIVERBEND HEALTH", id = "RBH837", contact_phone = "9205550100" }
 receiver = { name = "CAREWEAVE CLEARINGHOUSE", id = "CWCLEARING" }
 
 [claims.interchange]

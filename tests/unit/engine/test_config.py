@@ -160,6 +160,11 @@ REFUSED = {
         "$.channels[0].destinations[0].worker.batch_size",
         ">= 1",
     ),
+    "zero chain": (
+        _with(worker="worker = { chain = 0 }"),
+        "$.channels[0].destinations[0].worker.chain",
+        ">= 1",
+    ),
     "zero lease": (
         _with(worker="worker = { lease = 0 }"),
         "$.channels[0].destinations[0].worker.lease",
@@ -377,3 +382,18 @@ def test_format_and_flow_names_are_checked_only_against_names_given() -> None:
     assert parse_settings(text).channels[0].format == "erp-close-request"
     with pytest.raises(ConfigError, match="unknown flow 'test-bed-board'"):
         parse_settings(text, formats=["erp-close-request"], flows=KNOWN_FLOWS)
+
+
+def test_claims_need_a_submitter_phone_for_the_837_contact() -> None:
+    claims = """
+[claims]
+submitter = {{ name = "RIVERBEND HEALTH", id = "RBH837"{phone} }}
+receiver = {{ name = "CLEARINGHOUSE", id = "CWCLEARING" }}
+[claims.interchange]
+sender_id = "RBH837"
+receiver_id = "CWCLEARING"
+"""
+    with pytest.raises(ConfigError, match=r"contact_phone.*1000A PER04"):
+        parse_settings(claims.format(phone=""))
+    settings = parse_settings(claims.format(phone=', contact_phone = "9205550100"'))
+    assert settings.claims is not None

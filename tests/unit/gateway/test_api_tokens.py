@@ -42,7 +42,7 @@ async def test_a_token_survives_one_rotation_not_two() -> None:
     authority = TokenAuthority(CONFIG, {"fin": "s3cret"}, keys)
     token = authority.issue("fin", "s3cret", None).access_token
     assert (await authority.verify(token)).scopes == {"messages:read", "cases:read",
-                                                      "masterdata:read"}  # fmt: skip
+                                                      "masterdata:read", "catalog:read"}  # fmt: skip
     keys.rotate()
     assert (await authority.verify(token)).client_id == "fin"
     assert len(keys.jwks()["keys"]) == 2

@@ -15,6 +15,11 @@
     role = "integration-admin"
     secret_env = "CAREWEAVE_API_ADMIN_SECRET"
 
+    [[api.users]]                     # people who log in to the console at /console
+    name = "dana"
+    role = "supply-chain"
+    password_env = "CAREWEAVE_CONSOLE_DANA_PASSWORD"
+
     [api.issuer]                      # optional: also accept an external identity provider's tokens
     issuer = "https://idp.example.org/"
     audience = "careweave"
@@ -34,6 +39,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from careweave.connectors.base import require_http_url
+from careweave.model.catalog import LifecycleOverride
 
 Role = Literal[
     "integration-admin", "supply-chain", "revenue-integrity", "finance", "auditor", "read-only"
@@ -56,6 +62,23 @@ class ApiClientConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_
     def __post_init__(self) -> None:
         if not _CLIENT_ID.match(self.id):
             raise ValueError(f"client id {self.id!r} must be 1-64 letters, digits, '.', '_' or '-'")
+
+
+class ApiUserConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A person who logs in to the operations console (``/console``) with a password."""
+
+    name: str
+    """The login name (letters, digits, ``.``, ``_``, ``-``); the actor of what the user does."""
+    role: Role
+    """What the user may do: the same roles, and so the same scopes, as the API's clients."""
+    password_env: Annotated[str, msgspec.Meta(min_length=1)]
+    """Environment variable holding the user's password."""
+
+    def __post_init__(self) -> None:
+        if not _CLIENT_ID.match(self.name):
+            raise ValueError(
+                f"user name {self.name!r} must be 1-64 letters, digits, '.', '_' or '-'"
+            )
 
 
 class ApiIssuerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -102,11 +125,24 @@ class ApiConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     """Clients allowed the client-credentials grant."""
     issuer: ApiIssuerConfig | None = None
     """An external identity provider whose tokens are accepted too."""
+    users: list[ApiUserConfig] = msgspec.field(default_factory=list)
+    """People who log in to the operations console (``/console``)."""
+    session_ttl: Annotated[float, msgspec.Meta(gt=0, le=86_400)] = 28_800.0
+    """Seconds a console login lasts (its session token's lifetime)."""
+    lifecycle: dict[str, LifecycleOverride] = msgspec.field(default_factory=dict)
+    """Lifecycle of API groups by name, replacing what their code declares
+    (``[api.lifecycle] messages = { state = "deprecated", sunset = 2027-06-30, successor = ... }``;
+    ``careweave catalog`` lists the group names)."""
 
     def __post_init__(self) -> None:
         ids = [c.id for c in self.clients]
         if len(set(ids)) != len(ids):
             raise ValueError(f"api client ids must be unique: {ids}")
+        # A user's name is the actor of the audit entries it causes, as a client's id is: one
+        # name must not stand for both.
+        names = [u.name for u in self.users]
+        if len(set(names)) != len(names) or set(names) & set(ids):
+            raise ValueError(f"api user names must be unique and differ from client ids: {names}")
 
     @property
     def authenticates(self) -> bool:
@@ -116,3 +152,7 @@ class ApiConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     def secret_names(self) -> list[str]:
         """The environment variables the clients' secrets are read from."""
         return [c.secret_env for c in self.clients]
+
+    def password_names(self) -> list[str]:
+        """The environment variables the console users' passwords are read from."""
+        return [u.password_env for u in self.users]

@@ -153,7 +153,8 @@ def message_filter(
     """A WHERE clause and its parameters for ``query`` (``mark`` is the dialect's placeholder).
 
     ``query.text`` is looked for through ``codec``: a substring of the dedup key when it is stored
-    in clear, the whole key or its control id when it is sealed.
+    in clear, the whole key or its control id when it is sealed; ``query.ordering_key`` whole,
+    sealed as the store seals it.
     """
     clauses: list[str] = []
     params: list[Any] = []
@@ -173,4 +174,8 @@ def message_filter(
         terms = codec.search_terms(query.text)
         clauses.append("(" + " OR ".join(f"dedup_key LIKE {mark}" for _ in terms) + ")")
         params.extend(terms)
+    if query.ordering_key:
+        # Stored through the codec's deterministic key seal (phi_fields.processing): seal the term.
+        clauses.append(f"ordering_key = {mark}")
+        params.append(codec.seal_key(query.ordering_key))
     return (f"WHERE {' AND '.join(clauses)}" if clauses else ""), params

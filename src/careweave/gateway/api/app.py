@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import structlog
@@ -14,7 +15,9 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from careweave.connectors.http_source.api_config import ApiConfig
 from careweave.exceptions import NotFoundError, ValidationError
+from careweave.gateway.api.catalog_routes import API_GROUPS, catalog_handlers
 from careweave.gateway.api.context import ApiBackend, ApiContext
+from careweave.gateway.api.groups import LifecyclePolicy, lifecycles
 from careweave.gateway.api.routes_domain import identity_handlers, masterdata_handlers
 from careweave.gateway.api.routes_oauth import oauth_handlers
 from careweave.gateway.api.routes_process import case_handlers, message_handlers
@@ -23,6 +26,7 @@ from careweave.gateway.api.routing import SECURITY_SCHEME
 from careweave.gateway.api.scopes import Scope
 from careweave.gateway.api.security import ApiSecurity, Throttle
 from careweave.gateway.api.tokens import TokenAuthority
+from careweave.gateway.console import AnalyticsReader, ConsoleAuth, ConsoleContext, console_router
 from careweave.gateway.http_common import AnyRequest
 
 log = structlog.get_logger("careweave.api")
@@ -84,11 +88,25 @@ def _metrics(backend: ApiBackend) -> Any:
     return metrics
 
 
+def lifecycle_policy(config: ApiConfig) -> LifecyclePolicy:
+    """Each API group's lifecycle (``[api.lifecycle]`` over the code's; ConfigError naming an
+    unknown group) and what it does to the group's routes."""
+    today = dt.datetime.now(dt.UTC).date()
+    return LifecyclePolicy(lifecycles(API_GROUPS, config.lifecycle), today=today)
+
+
 def build_api_app(
-    backend: ApiBackend, config: ApiConfig, authority: TokenAuthority, security: ApiSecurity
+    backend: ApiBackend,
+    config: ApiConfig,
+    authority: TokenAuthority,
+    security: ApiSecurity,
+    *,
+    analytics: AnalyticsReader | None = None,
 ) -> Litestar:
-    """The API application over ``backend`` (an ``Application``)."""
+    """The API application over ``backend`` (an ``Application``), with the operations console
+    under ``/console`` (``analytics``: what its dashboard reads the business figures with)."""
     ctx = ApiContext(backend)
+    lifecycle = lifecycle_policy(config)
     handlers = [
         *oauth_handlers(authority, Throttle(config.rate, config.burst)),
         *message_handlers(ctx, security),
@@ -96,7 +114,10 @@ def build_api_app(
         *masterdata_handlers(ctx, security),
         *identity_handlers(ctx, security),
         *system_handlers(ctx, security),
+        *catalog_handlers(ctx, security, lifecycle.lifecycle),
         _metrics(backend),
+        # The console's pages: same application, same tokens and scopes, not in the OpenAPI.
+        console_router(ConsoleContext(ctx, ConsoleAuth(authority), analytics)),
     ]
     return Litestar(
         route_handlers=handlers,
@@ -109,4 +130,7 @@ def build_api_app(
             Exception: _bug,
         },
         logging_config=None,
+        # Retired groups answer 410 before any token is read; deprecated ones carry headers.
+        guards=[lifecycle.guard],
+        before_send=[lifecycle.before_send],
     )

@@ -14,6 +14,7 @@ from litestar.params import JSONBody, QueryParameter
 from careweave.erp.item_miss import default_effective_from, fix_item_miss
 from careweave.exceptions import NotFoundError, ValidationError
 from careweave.gateway.api.context import ApiContext
+from careweave.gateway.api.groups import ApiGroup
 from careweave.gateway.api.routing import scoped
 from careweave.gateway.api.schemas import (
     CrosswalkFixOut,
@@ -35,6 +36,32 @@ from careweave.masterdata.locations import InventoryLocation
 from careweave.masterdata.payers import Payer
 from careweave.model.audit import AuditAction
 
+MASTER_DATA = ApiGroup(
+    name="masterdata",
+    title="domain: master data",
+    layer="domain",
+    owner="supply-chain",
+    sla="reads answer within 1 s (p99) from the master data loaded now; a crosswalk fix replays "
+    "the parked supplies before answering",
+    description="Items and the crosswalk, locations, cost centers, payers, providers and legal "
+    "entities; the crosswalk fix of an item-miss case",
+    systems=("master-data files", "ERP item master"),
+    phi="none",
+)
+"""Domain API: master data."""
+
+PATIENT_IDENTITY = ApiGroup(
+    name="patient-identity",
+    title="domain: patient identity",
+    layer="domain",
+    owner="revenue-integrity",
+    sla="a match answers within 2 s (p99)",
+    description="Patient identity: scores pairs of patient records as the patient index does",
+    systems=("patient index",),
+    phi="full",
+)
+"""Domain API: patient identity (needs ``phi:read``)."""
+
 
 def _data(ctx: ApiContext) -> MasterData:
     return ctx.backend.masterdata or MasterData()
@@ -42,8 +69,8 @@ def _data(ctx: ApiContext) -> MasterData:
 
 def masterdata_handlers(ctx: ApiContext, security: ApiSecurity) -> list[HTTPRouteHandler]:
     """Items, crosswalk, locations, cost centers, payers, providers, entities."""
-    read = scoped(security, Scope.MASTERDATA_READ, tag="domain: master data")
-    write = scoped(security, Scope.MASTERDATA_WRITE, tag="domain: master data")
+    read = scoped(security, Scope.MASTERDATA_READ, group=MASTER_DATA)
+    write = scoped(security, Scope.MASTERDATA_WRITE, group=MASTER_DATA)
 
     @get("/v1/items", **read)
     async def list_items() -> list[MasterItem]:
@@ -128,7 +155,7 @@ def masterdata_handlers(ctx: ApiContext, security: ApiSecurity) -> list[HTTPRout
 
 def identity_handlers(ctx: ApiContext, security: ApiSecurity) -> list[HTTPRouteHandler]:
     """Patient identity: the master patient index's matcher."""
-    phi = scoped(security, Scope.PATIENTS_READ, Scope.PHI_READ, tag="domain: patient identity")
+    phi = scoped(security, Scope.PATIENTS_READ, Scope.PHI_READ, group=PATIENT_IDENTITY)
 
     @post("/v1/patients/match", status_code=200, **phi)
     async def match_patients(request: AnyRequest, data: JSONBody[MatchIn]) -> MatchOut:

@@ -14,6 +14,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
 from litestar.params import Body
 
+from careweave.gateway.api.groups import ApiGroup
 from careweave.gateway.api.schemas import OAuthErrorOut, TokenOut
 from careweave.gateway.api.security import Throttle
 from careweave.gateway.api.tokens import TokenAuthority, TokenError
@@ -28,6 +29,18 @@ class TokenRequest(msgspec.Struct, frozen=True, kw_only=True):
     client_secret: str = ""
     scope: str | None = None
 
+
+OAUTH = ApiGroup(
+    name="oauth",
+    title="identity",
+    layer="identity",
+    owner="integration-team",
+    sla="a token is issued within 1 s (p99); keys rotate without downtime",
+    description="OAuth2 client credentials (short-lived ES256 JWTs) and the keys that verify them",
+    systems=("careweave token authority",),
+    phi="none",
+)
+"""Identity: tokens and keys (public routes)."""
 
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -56,7 +69,8 @@ def oauth_handlers(authority: TokenAuthority, throttle: Throttle) -> list[HTTPRo
     @post(
         "/v1/oauth/token",
         status_code=200,
-        tags=["identity"],
+        tags=[OAUTH.title],
+        opt={"group": OAUTH},
         responses={
             400: ResponseSpec(OAuthErrorOut, description="Grant or scope refused"),
             401: ResponseSpec(OAuthErrorOut, description="Unknown client or wrong secret"),
@@ -87,7 +101,7 @@ def oauth_handlers(authority: TokenAuthority, throttle: Throttle) -> list[HTTPRo
         )  # fmt: skip
         return Response(out, status_code=200, headers=_NO_STORE)
 
-    @get(["/v1/oauth/jwks", "/.well-known/jwks.json"], tags=["identity"])
+    @get(["/v1/oauth/jwks", "/.well-known/jwks.json"], tags=[OAUTH.title], opt={"group": OAUTH})
     async def jwks() -> dict[str, Any]:
         """The public keys careweave's tokens are signed with (current and previous)."""
         return authority.keys.jwks()

@@ -18,6 +18,7 @@ from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 from careweave.engine.redelivery import redeliver_dead_letters
 from careweave.exceptions import NotFoundError
 from careweave.gateway.api.context import ApiContext
+from careweave.gateway.api.groups import ApiGroup
 from careweave.gateway.api.routing import scoped
 from careweave.gateway.api.schemas import (
     AssignIn,
@@ -43,14 +44,41 @@ Limit = Annotated[int, QueryParameter(ge=1, le=1000)]
 Name = Annotated[str, PathParameter(min_length=1, max_length=200)]
 
 
+MESSAGES = ApiGroup(
+    name="messages",
+    title="process: messages",
+    layer="process",
+    owner="integration-team",
+    sla="reads answer within 1 s (p99); a replay is committed before its answer",
+    description="Stored messages and their lineage (raw, events, effects, attempts), replays of "
+    "messages and effects, dead letters and their redelivery",
+    systems=("careweave store", "careweave engine"),
+    phi="full",
+)
+"""Process API: messages, lineage, replay, dead letters."""
+
+CASES = ApiGroup(
+    name="cases",
+    title="process: cases",
+    layer="process",
+    owner="integration-team",
+    sla="reads answer within 1 s (p99); a resolution replays its parked messages before answering",
+    description="The exception work queue: cases by team and reason, assignment, comments, "
+    "resolution (replaying what was parked), discard, and a parked message's payload",
+    systems=("careweave store",),
+    phi="full",
+)
+"""Process API: exception cases."""
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
 def message_handlers(ctx: ApiContext, security: ApiSecurity) -> list[HTTPRouteHandler]:
     """Messages, lineage, replay, dead letters."""
-    read = scoped(security, Scope.MESSAGES_READ, tag="process: messages")
-    replay = scoped(security, Scope.MESSAGES_REPLAY, tag="process: messages")
+    read = scoped(security, Scope.MESSAGES_READ, group=MESSAGES)
+    replay = scoped(security, Scope.MESSAGES_REPLAY, group=MESSAGES)
 
     @get("/v1/messages", **read)
     async def list_messages(
@@ -122,9 +150,9 @@ def message_handlers(ctx: ApiContext, security: ApiSecurity) -> list[HTTPRouteHa
 
 def case_handlers(ctx: ApiContext, security: ApiSecurity) -> list[HTTPRouteHandler]:
     """The exception work queue."""
-    read = scoped(security, Scope.CASES_READ, tag="process: cases")
-    write = scoped(security, Scope.CASES_WRITE, tag="process: cases")
-    payload = scoped(security, Scope.CASES_READ, Scope.PHI_READ, tag="process: cases")
+    read = scoped(security, Scope.CASES_READ, group=CASES)
+    write = scoped(security, Scope.CASES_WRITE, group=CASES)
+    payload = scoped(security, Scope.CASES_READ, Scope.PHI_READ, group=CASES)
 
     async def shown(case_id: int) -> CaseOut:
         return CaseOut.of(await ctx.store.get_case(case_id), _now(), audit=True)

@@ -9,10 +9,24 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import QueryParameter
 
 from careweave.gateway.api.context import ApiContext
+from careweave.gateway.api.groups import ApiGroup
 from careweave.gateway.api.routing import scoped
 from careweave.gateway.api.schemas import AuditEntryOut, ChannelOut, DestinationOut, SystemOut
 from careweave.gateway.api.scopes import Scope
 from careweave.gateway.api.security import ApiSecurity
+
+SYSTEM = ApiGroup(
+    name="system",
+    title="system",
+    layer="system",
+    owner="integration-team",
+    sla="answers within 1 s (p99)",
+    description="The configured connectors with their circuit breakers, queue depths and "
+    "counters; the audit chain",
+    systems=("careweave engine", "audit log"),
+    phi="none",
+)
+"""System API: connectors and the audit log."""
 
 
 def _kind(config: object) -> str:
@@ -23,8 +37,8 @@ def _kind(config: object) -> str:
 
 def system_handlers(ctx: ApiContext, security: ApiSecurity) -> list[HTTPRouteHandler]:
     """Connectors and their health; the audit log."""
-    read = scoped(security, Scope.SYSTEM_READ, tag="system")
-    audit = scoped(security, Scope.AUDIT_READ, tag="system")
+    read = scoped(security, Scope.SYSTEM_READ, group=SYSTEM)
+    audit = scoped(security, Scope.AUDIT_READ, group=SYSTEM)
 
     @get("/v1/system/connectors", **read)
     async def connectors() -> SystemOut:

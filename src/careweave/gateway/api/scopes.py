@@ -27,9 +27,17 @@ class Scope(enum.StrEnum):
     PHI_READ = "phi:read"
     INGEST = "ingest:write"
     """Push messages to a channel's HTTP source (FHIR endpoint, rest-hook)."""
+    CATALOG_READ = "catalog:read"
+    """Read the integration catalog (every role has it: it holds no PHI and no secret)."""
 
 
-_READS = (Scope.MESSAGES_READ, Scope.CASES_READ, Scope.MASTERDATA_READ, Scope.SYSTEM_READ)
+_READS = (
+    Scope.MESSAGES_READ,
+    Scope.CASES_READ,
+    Scope.MASTERDATA_READ,
+    Scope.SYSTEM_READ,
+    Scope.CATALOG_READ,
+)
 
 ROLE_SCOPES: Mapping[str, frozenset[Scope]] = {
     "integration-admin": frozenset(Scope),
@@ -40,7 +48,9 @@ ROLE_SCOPES: Mapping[str, frozenset[Scope]] = {
         {*_READS, Scope.CASES_WRITE, Scope.MESSAGES_REPLAY, Scope.PATIENTS_READ, Scope.PHI_READ}
     ),
     # Finance reads the financial side (messages, cases, master data) with PHI masked.
-    "finance": frozenset({Scope.MESSAGES_READ, Scope.CASES_READ, Scope.MASTERDATA_READ}),
+    "finance": frozenset(
+        {Scope.MESSAGES_READ, Scope.CASES_READ, Scope.MASTERDATA_READ, Scope.CATALOG_READ}
+    ),
     "auditor": frozenset({*_READS, Scope.AUDIT_READ}),
     "read-only": frozenset(_READS),
 }

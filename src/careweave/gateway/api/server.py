@@ -12,32 +12,42 @@ from careweave.gateway.api.app import build_api_app
 from careweave.gateway.api.context import ApiBackend
 from careweave.gateway.api.keys import KeyRing, load_keys
 from careweave.gateway.api.security import ApiSecurity, Throttle
-from careweave.gateway.api.tokens import TokenAuthority, client_secrets
+from careweave.gateway.api.tokens import TokenAuthority, client_secrets, user_passwords
+from careweave.gateway.console import AnalyticsReader
 
 
 def build_security(
     config: ApiConfig, env: Mapping[str, str], *, settings_dir: Path | None = None
 ) -> ApiSecurity:
-    """The guard for ``config``: client secrets from ``env`` (ConfigError naming an unset one),
-    keys loaded from ``key_file`` or generated."""
+    """The guard for ``config``: client secrets and console users' passwords from ``env``
+    (ConfigError naming an unset one), keys loaded from ``key_file`` or generated."""
     if config.key_file is not None:
         path = Path(config.key_file)
         keys = KeyRing(load_keys(path if path.is_absolute() else (settings_dir or Path()) / path))
     else:
         keys = KeyRing.generated(config.key_rotation)
-    authority = TokenAuthority(config, client_secrets(config, env), keys)
+    authority = TokenAuthority(
+        config, client_secrets(config, env), keys, passwords_by_user=user_passwords(config, env)
+    )
     return ApiSecurity(authority, Throttle(config.rate, config.burst))
 
 
 class ApiServer:
     """The API served by uvicorn inside the application's event loop."""
 
-    def __init__(self, backend: ApiBackend, config: ApiConfig, security: ApiSecurity) -> None:
+    def __init__(
+        self,
+        backend: ApiBackend,
+        config: ApiConfig,
+        security: ApiSecurity,
+        *,
+        analytics: AnalyticsReader | None = None,
+    ) -> None:
         from careweave.connectors.http_source.server import HttpSource
 
         self.config = config
         self.security = security
-        self.app = build_api_app(backend, config, security.authority, security)
+        self.app = build_api_app(backend, config, security.authority, security, analytics=analytics)
         listen = HttpSourceConfig(
             host=config.host, port=config.port, max_body_bytes=config.max_body_bytes
         )

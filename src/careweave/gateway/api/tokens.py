@@ -53,6 +53,19 @@ class IssuedToken:
     scope: str
 
 
+def user_passwords(config: ApiConfig, env: Mapping[str, str]) -> dict[str, str]:
+    """Each console user's password from the environment; ConfigError naming the first unset."""
+    found: dict[str, str] = {}
+    for user in config.users:
+        value = env.get(user.password_env, "")
+        if not value:
+            raise ConfigError(
+                f"[api] user {user.name}: {user.password_env} is not set in the environment"
+            )
+        found[user.name] = value
+    return found
+
+
 def client_secrets(config: ApiConfig, env: Mapping[str, str]) -> dict[str, str]:
     """Each client's secret from the environment; ConfigError naming the first variable unset."""
     found: dict[str, str] = {}
@@ -93,12 +106,15 @@ class TokenAuthority:
         secrets_by_client: Mapping[str, str],
         keys: KeyRing,
         *,
+        passwords_by_user: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
         self.keys = keys
         self._secrets = dict(secrets_by_client)
         self._roles = {c.id: c.role for c in config.clients}
+        self._passwords = dict(passwords_by_user or {})
+        self._user_roles = {u.name: u.role for u in config.users}
         self._clock = clock
         self._external = _ExternalIssuer(config.issuer) if config.issuer is not None else None
 
@@ -116,15 +132,27 @@ class TokenAuthority:
             raise TokenError(
                 "invalid_scope", f"scope not allowed for this client: {' '.join(extra)}"
             )
+        return self._mint(client_id, asked, int(self.config.token_ttl))
+
+    def login(self, user: str, password: str) -> IssuedToken:
+        """A console session token for a user whose password matches, with every scope the user's
+        role grants, valid ``session_ttl`` seconds; TokenError ``invalid_grant`` otherwise."""
+        known = self._passwords.get(user)
+        expected = known if known is not None else secrets.token_urlsafe(32)
+        if not hmac.compare_digest(expected.encode(), password.encode()) or known is None:
+            raise TokenError("invalid_grant", "unknown user or wrong password")
+        scopes = frozenset(str(s) for s in scopes_of(self._user_roles.get(user)))
+        return self._mint(user, scopes, int(self.config.session_ttl))
+
+    def _mint(self, subject: str, scopes: frozenset[str], ttl: int) -> IssuedToken:
         now = int(self._clock())
-        ttl = int(self.config.token_ttl)
         key = self.keys.current()
-        granted = " ".join(sorted(asked))
+        granted = " ".join(sorted(scopes))
         claims = {
             "iss": ISSUER,
             "aud": self.config.audience,
-            "sub": client_id,
-            "client_id": client_id,
+            "sub": subject,
+            "client_id": subject,
             "scope": granted,
             "iat": now,
             "nbf": now,
