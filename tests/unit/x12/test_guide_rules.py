@@ -112,16 +112,17 @@ def test_json_for_an_invalid_file_names_position_element_and_code(tmp_path: Path
 
 
 def test_an_unsupported_set_is_named_not_counted(tmp_path: Path) -> None:
-    purchase_order = _wrapped("850", "PO", "005010", "BEG*00*SA*PO1**20250301~")
-    path = _file(tmp_path, purchase_order)
+    # An 832 price catalog: a set careweave neither guides nor checks (the 850 now has checks).
+    catalog = _wrapped("832", "SC", "005010", "BCT*PC*CAT1~")
+    path = _file(tmp_path, catalog)
     result = runner.invoke(app, ["x12", "validate", str(path), "--json"])
     assert result.exit_code == 1
     (error,) = json.loads(result.output)["errors"]
     assert error["code"] == "unsupported"
-    assert "850" in error["message"] and "not supported" in error["message"]
+    assert "832" in error["message"] and "not supported" in error["message"]
     text = runner.invoke(app, ["x12", "validate", str(path)])
     assert text.exit_code == 1
-    assert "unsupported: 850 005010" in text.output
+    assert "unsupported: 832 005010" in text.output
     assert "invalid: 0 problem(s)" not in text.output
 
 

@@ -2,8 +2,10 @@
 
 Envelope problems (ISA/IEA, GS/GE, ST/SE counts and control numbers) come from the envelope
 reader; each transaction set is then walked against its guide's generated rules
-(:mod:`careweave.codecs.x12.strict`). A set careweave has no guide for (an 850, a 4010 837) is an
-error with code ``unsupported`` that names the set and its version. Never raises.
+(:mod:`careweave.codecs.x12.strict`). The supply chain's 850/855/856/810 get their parser and
+business checks (:mod:`careweave.codecs.x12.supply`). Any other set careweave has no guide for
+(a 4010 837, an 832) is an error with code ``unsupported`` that names the set and its version.
+Never raises.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import msgspec
 from careweave.codecs.x12.envelope import read_interchanges
 from careweave.codecs.x12.guide_rules import find_guide
 from careweave.codecs.x12.strict import GuideError, validate_segments
+from careweave.codecs.x12.supply.validate import SUPPLY_SETS, SupplyFileChecks
 from careweave.codecs.x12.tokenizer import tokenize
 from careweave.exceptions import X12Error
 
@@ -59,6 +62,7 @@ def validate_against_guides(data: bytes | str) -> GuideReport:
         return GuideReport(False, [], [GuideError(1, "ISA", None, "022", error.message)])
     errors: list[GuideError] = []
     verdicts: list[TransactionVerdict] = []
+    supply = SupplyFileChecks()
     for interchange in interchanges:
         envelope = list(interchange.issues)
         for group in interchange.groups:
@@ -76,7 +80,11 @@ def validate_against_guides(data: bytes | str) -> GuideReport:
                 )
                 for i in transaction.issues
             ]  # fmt: skip
-            if found.guide is None:
+            if found.guide is None and transaction.id in SUPPLY_SETS:
+                # No HIPAA guide: the supply chain's sets get their parser and business checks.
+                own.extend(supply.validate(transaction))
+                version = transaction.implementation
+            elif found.guide is None:
                 own.append(GuideError(1, "ST", None, "unsupported", found.reason))
                 version = transaction.implementation
             else:
