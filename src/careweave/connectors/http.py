@@ -4,6 +4,11 @@
 (:mod:`careweave.connectors.http_boundary`): 408, 425, 429, 5xx and a 409 to the Idempotency-Key
 are transient (``Retry-After`` honoured), any other 4xx is a permanent refusal (a poison message
 goes to the dead letters at once); connection errors and timeouts are transient.
+
+The exchange itself goes through careweave's lean keep-alive client
+(:mod:`careweave.connectors.http_boundary.keepalive`), a few tens of microseconds of CPU where
+httpx spends over half a millisecond (bench/http_clients.py); httpx stays the transport when a test
+hands one in, or when the environment routes the URL through a proxy.
 """
 
 from __future__ import annotations
@@ -20,7 +25,13 @@ from careweave.connectors.base import (
     require_http_url,
     shorten,
 )
-from careweave.connectors.http_boundary import raise_for_status, send
+from careweave.connectors.http_boundary import (
+    error_for_exception,
+    error_for_response,
+    raise_for_status,
+    send,
+)
+from careweave.connectors.http_boundary.keepalive import KeepAliveClient, uses_proxy
 from careweave.model.records import Effect
 from careweave.observability.tracing import traceparent
 
@@ -60,9 +71,15 @@ class HttpDestination(BaseDestination):
         self.config = config
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
+        self._lean: KeepAliveClient | None = None
 
     async def open(self) -> None:
         """Create the connection pool."""
+        if self._transport is None and not uses_proxy(self.config.url):
+            self._lean = KeepAliveClient(
+                timeout=self.config.timeout, max_connections=self.config.max_connections
+            )
+            return
         limits = httpx.Limits(max_connections=self.config.max_connections)
         self._client = httpx.AsyncClient(
             timeout=self.config.timeout, limits=limits, transport=self._transport
@@ -73,12 +90,14 @@ class HttpDestination(BaseDestination):
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+        if self._lean is not None:
+            await self._lean.aclose()
+            self._lean = None
 
     async def deliver(self, effect: Effect) -> Receipt:
         """Send one effect."""
-        if self._client is None:
+        if self._client is None and self._lean is None:
             await self.open()
-        assert self._client is not None
         headers = {
             **self.config.headers,
             "Content-Type": effect.content_type,
@@ -90,6 +109,9 @@ class HttpDestination(BaseDestination):
             headers["X-Careweave-Ordering-Key"] = effect.ordering_key
         if (parent := traceparent(effect.trace_id)) is not None:
             headers["traceparent"] = parent  # W3C Trace Context: a tracing receiver joins in
+        if self._lean is not None:
+            return await self._deliver_lean(effect, headers)
+        assert self._client is not None
         response = await send(
             self._client,
             self.config.method,
@@ -100,3 +122,17 @@ class HttpDestination(BaseDestination):
         )
         raise_for_status(response, f"effect {effect.id}")
         return Receipt(status=response.status_code, response=shorten(response.text))
+
+    async def _deliver_lean(self, effect: Effect, headers: dict[str, str]) -> Receipt:
+        """The same exchange through the keep-alive client, judged by the same boundary."""
+        assert self._lean is not None
+        method, url, what = self.config.method, self.config.url, f"effect {effect.id}"
+        try:
+            answer = await self._lean.request(
+                method, url, headers=headers, content=effect.payload or b""
+            )
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise error_for_exception(exc, what, method=method, url=url) from exc
+        if not 200 <= answer.status < 300:
+            raise error_for_response(answer.to_httpx(method, url, headers), what)
+        return Receipt(status=answer.status, response=shorten(answer.text))
