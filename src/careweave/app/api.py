@@ -62,6 +62,13 @@ class ApiHost:
 
     def __init__(self, config: ApiConfig, env: Mapping[str, str], settings_dir: Path) -> None:
         _check_lifecycle(config)  # refused while building, before anything opens
+        if config.tls is not None:
+            from careweave.connectors.tls import listener_files
+
+            try:
+                listener_files(config.tls, settings_dir)  # unusable files stop check and run
+            except ConfigError as exc:
+                raise ConfigError(f"api: tls: {exc}") from exc
         self.config = config
         self._env = env
         self._settings_dir = settings_dir
@@ -96,7 +103,13 @@ class ApiHost:
         self.prepare()
         assert self.security is not None
         # The console's dashboard reads the business analytics, computed in this layer.
-        server = ApiServer(backend, self.config, self.security, analytics=business_analytics)
+        server = ApiServer(
+            backend,
+            self.config,
+            self.security,
+            analytics=business_analytics,
+            settings_dir=self._settings_dir,
+        )
         await server.start()
         self.server = server
         log.info(

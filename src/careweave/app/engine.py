@@ -137,4 +137,9 @@ def _http_source(
     behind the API's guard when ``guard`` gives one."""
     from careweave.gateway.app import ChannelHttpSource
 
-    return ChannelHttpSource(config, engine, guard=guard() if guard is not None else None)
+    return ChannelHttpSource(
+        config,
+        engine,
+        guard=guard() if guard is not None else None,
+        settings_dir=engine.settings_dir,
+    )

@@ -12,7 +12,7 @@ from rich.progress import Progress
 
 from careweave.codecs.hl7v2 import parse_batch, parse_message
 from careweave.connectors.mllp import MllpClient, ack_code
-from careweave.connectors.mllp.tls import client_context
+from careweave.connectors.tls import client_context
 from careweave.exceptions import CareweaveError
 
 

@@ -17,7 +17,7 @@ import msgspec
 
 from careweave.connectors.base import BaseDestination, ConnectorConfig, Receipt, shorten
 from careweave.connectors.mllp import MllpClient, ack_code
-from careweave.connectors.mllp.tls import client_context
+from careweave.connectors.tls import client_context
 from careweave.exceptions import PermanentDeliveryError, TransientDeliveryError
 from careweave.model.records import Effect
 

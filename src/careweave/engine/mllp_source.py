@@ -12,7 +12,7 @@ from pathlib import Path
 
 from careweave.config import MllpSourceConfig, MllpTlsConfig
 from careweave.connectors.mllp import MllpListenerConfig
-from careweave.connectors.mllp.tls import server_context
+from careweave.connectors.tls import server_context
 from careweave.exceptions import ConfigError
 
 

@@ -38,6 +38,7 @@ from careweave.connectors.mllp import (
     MllpListenerConfig,
     PeerInfo,
 )
+from careweave.connectors.tls import listener_files
 from careweave.engine.channel import Channel
 from careweave.engine.clock import Clock, SystemClock
 from careweave.engine.middleware import LoggingMiddleware, Middleware
@@ -150,6 +151,12 @@ class Engine:
         }
         self._settings_dir = settings_dir or Path()
         self.file_sources: dict[str, FileSource] = {}
+        for c in settings.channels:  # an HTTPS source's files are checked now, like MLLP's
+            if isinstance(c.source, HttpSourceConfig) and c.source.tls is not None:
+                try:
+                    listener_files(c.source.tls, settings_dir)
+                except ConfigError as exc:
+                    raise ConfigError(f"channel {c.name}: source.tls: {exc}") from exc
         self._http_source_factory = http_sources
         self.http_sources: dict[str, ServedSource] = {}
         self.workers: dict[str, DestinationWorker] = {}
@@ -167,6 +174,11 @@ class Engine:
                     metrics=self.metrics,
                 )
         self._housekeeping: asyncio.Task[None] | None = None
+
+    @property
+    def settings_dir(self) -> Path:
+        """The settings file's folder: relative paths in the settings start there."""
+        return self._settings_dir
 
     # -- lifecycle ----------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ path. Any other format: ``POST {path}`` stores the body as one message and answe
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Response, post
@@ -91,14 +92,19 @@ class ChannelHttpSource:
     """A channel's HTTP source with what it owns: the server and the EHR client, if any."""
 
     def __init__(
-        self, channel: ChannelConfig, receiver: Receiver, *, guard: Guard | None = None
+        self,
+        channel: ChannelConfig,
+        receiver: Receiver,
+        *,
+        guard: Guard | None = None,
+        settings_dir: Path | None = None,
     ) -> None:
         source = channel.source
         if not isinstance(source, HttpSourceConfig):
             raise TypeError(f"channel {channel.name} has no HTTP source")
         self.ehr = FhirClient(source.ehr) if source.ehr is not None else None
         app = build_channel_app(channel, receiver, ehr=self.ehr, guard=guard)
-        self.server = HttpSource(source, app, name=channel.name)
+        self.server = HttpSource(source, app, name=channel.name, settings_dir=settings_dir)
 
     @property
     def port(self) -> int:

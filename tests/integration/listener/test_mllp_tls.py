@@ -28,12 +28,12 @@ from careweave.connectors.mllp import (
     ack_code,
     frame,
 )
-from careweave.connectors.mllp.tls import client_context, server_context
 from careweave.connectors.mllp_destination import (
     MllpClientTlsConfig,
     MllpDestination,
     MllpDestinationConfig,
 )
+from careweave.connectors.tls import client_context, server_context
 from careweave.exceptions import ConfigError, TransientDeliveryError
 from careweave.model.records import Effect, EffectState
 from tests.integration.listener.pki import Identity, Pki, make_pki

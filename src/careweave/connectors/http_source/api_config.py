@@ -39,6 +39,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from careweave.connectors.base import require_http_url
+from careweave.connectors.tls import ListenerTls
 from careweave.model.catalog import LifecycleOverride
 
 Role = Literal[
@@ -121,6 +122,8 @@ class ApiConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     """Requests a client may make to a route at once before the rate applies."""
     max_body_bytes: Annotated[int, msgspec.Meta(ge=1)] = 1_048_576
     """Largest accepted request body; a larger one is refused with 413."""
+    tls: ListenerTls | None = None
+    """Serve HTTPS with these PEM files, relative to the settings file (``client_ca``: mutual TLS)."""
     clients: list[ApiClientConfig] = msgspec.field(default_factory=list)
     """Clients allowed the client-credentials grant."""
     issuer: ApiIssuerConfig | None = None

@@ -7,6 +7,7 @@ from typing import Annotated
 import msgspec
 
 from careweave.connectors.fhir_client.config import FhirClientConfig
+from careweave.connectors.tls import ListenerTls
 
 
 class HttpSourceConfig(
@@ -31,5 +32,7 @@ class HttpSourceConfig(
     """Base path of the endpoint (the FHIR base for ``format = "fhir"``)."""
     max_body_bytes: Annotated[int, msgspec.Meta(ge=1)] = 10_485_760
     """Largest accepted request body; a larger one is refused with 413."""
+    tls: ListenerTls | None = None
+    """Serve HTTPS with these PEM files (``client_ca``: clients need a certificate it signed)."""
     ehr: FhirClientConfig | None = None
     """The EHR's FHIR API, to fetch the resources of id-only Subscription notifications."""

@@ -10,13 +10,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import ssl
 import time
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import uvicorn
 from litestar.types import ASGIApp
 
 from careweave.connectors.http_source.config import HttpSourceConfig
+from careweave.connectors.tls import ListenerFiles, listener_files
 from careweave.exceptions import ConfigError
 
 _STARTUP_SECONDS = 10.0
@@ -32,10 +36,24 @@ class _EmbeddedServer(uvicorn.Server):
 class HttpSource:
     """Serves one channel's HTTP endpoint."""
 
-    def __init__(self, config: HttpSourceConfig, app: ASGIApp, *, name: str = "http") -> None:
+    def __init__(
+        self,
+        config: HttpSourceConfig,
+        app: ASGIApp,
+        *,
+        name: str = "http",
+        settings_dir: Path | None = None,
+    ) -> None:
+        """``settings_dir``: where ``config.tls``'s files are (checked now: ConfigError)."""
         self.config = config
         self.app = app
         self.name = name
+        self.tls: ListenerFiles | None = None
+        if config.tls is not None:
+            try:
+                self.tls = listener_files(config.tls, settings_dir)
+            except ConfigError as exc:
+                raise ConfigError(f"{name}: tls: {exc}") from exc
         self.port = config.port
         self._server: _EmbeddedServer | None = None
         self._task: asyncio.Task[None] | None = None
@@ -43,8 +61,9 @@ class HttpSource:
 
     @property
     def base_url(self) -> str:
-        """``http://host:port`` of the running endpoint."""
-        return f"http://{self.config.host}:{self.port}"
+        """``http://host:port`` (``https`` with TLS) of the running endpoint."""
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://{self.config.host}:{self.port}"
 
     async def start(self) -> None:
         """Bind and start serving; returns once the server accepts connections."""
@@ -59,12 +78,21 @@ class HttpSource:
                 f"{exc.strerror}"
             ) from exc
         self.port = int(sock.getsockname()[1])
+        tls: dict[str, Any] = {}
+        if self.tls is not None:
+            tls = {
+                "ssl_certfile": str(self.tls.cert),
+                "ssl_keyfile": str(self.tls.key),
+                "ssl_ca_certs": str(self.tls.client_ca) if self.tls.client_ca else None,
+                "ssl_cert_reqs": ssl.CERT_REQUIRED if self.tls.client_ca else ssl.CERT_NONE,
+            }
         config = uvicorn.Config(
             self.app,
             log_config=None,  # careweave configures logging; uvicorn must not replace it
             access_log=False,
             lifespan="off",
             timeout_keep_alive=30,
+            **tls,
         )
         server = _EmbeddedServer(config)
         task = asyncio.create_task(server.serve(sockets=[sock]), name=f"http-source-{self.name}")

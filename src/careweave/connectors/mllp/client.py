@@ -9,7 +9,7 @@ A connection found broken is re-opened once per send and the message sent again.
 after the message was written, the receiver may already hold it: MLLP delivery is at least once,
 and receivers recognise a re-sent message by its MSH-10 (careweave's listener does).
 
-With ``tls`` (:func:`careweave.connectors.mllp.tls.client_context`), the connection is TLS: the
+With ``tls`` (:func:`careweave.connectors.tls.client_context`), the connection is TLS: the
 peer's certificate must chain to the context's CA and name ``host``; a failed handshake is a
 :class:`TransientDeliveryError` like a refused connection.
 """

@@ -56,7 +56,7 @@ class MllpListenerConfig:
     """Connections served at once from one remote address, so that one peer holding idle
     connections cannot take every slot; one more from that address is closed straight away."""
     tls: ssl.SSLContext | None = None
-    """Server-side TLS (see :mod:`careweave.connectors.mllp.tls`); None serves plain TCP. A context
+    """Server-side TLS (see :mod:`careweave.connectors.tls`); None serves plain TCP. A context
     that requires client certificates makes it mutual TLS."""
     shutdown_grace: float = 10.0
     """Seconds ``stop()`` lets in-flight handlers finish before it cancels them."""

@@ -42,6 +42,7 @@ class ApiServer:
         security: ApiSecurity,
         *,
         analytics: AnalyticsReader | None = None,
+        settings_dir: Path | None = None,
     ) -> None:
         from careweave.connectors.http_source.server import HttpSource
 
@@ -49,9 +50,9 @@ class ApiServer:
         self.security = security
         self.app = build_api_app(backend, config, security.authority, security, analytics=analytics)
         listen = HttpSourceConfig(
-            host=config.host, port=config.port, max_body_bytes=config.max_body_bytes
+            host=config.host, port=config.port, max_body_bytes=config.max_body_bytes, tls=config.tls
         )
-        self.server = HttpSource(listen, self.app, name="api")
+        self.server = HttpSource(listen, self.app, name="api", settings_dir=settings_dir)
 
     @property
     def port(self) -> int:

@@ -1,4 +1,4 @@
-"""TLS contexts for MLLP: the listener's (optionally mutual) and the client's.
+"""TLS contexts for careweave's listeners (MLLP, HTTP; optionally mutual) and its MLLP client.
 
 Both are built from PEM files and checked when they are built, so that a wrong path, an
 unreadable file or a key that does not match its certificate stops ``careweave check`` and
@@ -11,8 +11,41 @@ from __future__ import annotations
 
 import ssl
 from pathlib import Path
+from typing import Annotated
+
+import msgspec
 
 from careweave.exceptions import ConfigError
+
+
+class ListenerTls(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """TLS of an HTTP listener (the API, a channel's HTTP source): PEM files, relative to the
+    settings file; with ``client_ca``, clients must present a certificate it signed (mutual TLS)."""
+
+    cert: Annotated[str, msgspec.Meta(min_length=1)]
+    key: Annotated[str, msgspec.Meta(min_length=1)]
+    client_ca: str = ""
+
+
+class ListenerFiles(msgspec.Struct, frozen=True):
+    """A listener's TLS files, resolved and checked."""
+
+    cert: Path
+    key: Path
+    client_ca: Path | None
+
+
+def listener_files(tls: ListenerTls, settings_dir: Path | None) -> ListenerFiles:
+    """The files of ``tls`` resolved against the settings file's folder, checked by building the
+    context they make (ConfigError naming the file that cannot be used)."""
+    base = settings_dir or Path()
+    files = ListenerFiles(
+        cert=base / tls.cert,
+        key=base / tls.key,
+        client_ca=base / tls.client_ca if tls.client_ca else None,
+    )
+    server_context(files.cert, files.key, files.client_ca)
+    return files
 
 
 def server_context(cert: Path, key: Path, client_ca: Path | None = None) -> ssl.SSLContext:
