@@ -62,11 +62,18 @@ class TimedStore(PostgresStore):
         self.last_commit = 0.0
 
     async def claim_effects(
-        self, destination: str, *, worker: str, limit: int, lease: float, now: dt.datetime
+        self,
+        destination: str,
+        *,
+        worker: str,
+        limit: int,
+        lease: float,
+        now: dt.datetime,
+        chain: int = 1,
     ) -> list[Effect]:
         started = time.perf_counter()
         effects = await super().claim_effects(
-            destination, worker=worker, limit=limit, lease=lease, now=now
+            destination, worker=worker, limit=limit, lease=lease, now=now, chain=chain
         )
         for effect in effects:
             self.leased_at[effect.id] = started

@@ -87,6 +87,12 @@ class RecordingHttpServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    @property
+    def open_connections(self) -> int:
+        """Connections being served right now (a killed client's close once its requests are
+        read)."""
+        return len(self._connections)
+
     def snapshot(self) -> tuple[list[RecordedRequest], dict[str, RecordedRequest]]:
         """Copies of the requests and the applied map."""
         with self._lock:

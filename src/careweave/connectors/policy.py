@@ -68,7 +68,11 @@ class WorkerPolicy(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     rate_limit: Annotated[float, msgspec.Meta(ge=0)] = 0.0
     """Deliveries per second, 0 for no limit."""
     batch_size: Annotated[int, msgspec.Meta(ge=1)] = 64
-    """Most effects leased per claim."""
+    """Most ordering keys (chains) leased per claim."""
+    chain: Annotated[int, msgspec.Meta(ge=1)] = 16
+    """Most effects of one ordering key leased and delivered back to back in one slot: the head
+    and the due effects right behind it, each sent once the one before succeeded (a failure
+    releases the rest to wait behind it). 1 delivers one effect per claim."""
     lease: Annotated[float, msgspec.Meta(gt=0)] = 60.0
     """Seconds a lease lasts; a worker that dies lets its effects be reclaimed after this."""
     poll_interval: Annotated[float, msgspec.Meta(gt=0)] = 0.05

@@ -94,13 +94,31 @@ class BaseStore(abc.ABC):
 
     @abc.abstractmethod
     async def claim_effects(
-        self, destination: str, *, worker: str, limit: int, lease: float, now: dt.datetime
+        self,
+        destination: str,
+        *,
+        worker: str,
+        limit: int,
+        lease: float,
+        now: dt.datetime,
+        chain: int = 1,
     ) -> list[Effect]:
-        """Lease up to ``limit`` due effects of ``destination`` to ``worker``.
+        """Lease up to ``limit`` due heads of ``destination``'s ordering keys to ``worker``, in id
+        order, each with up to ``chain - 1`` followers.
 
-        Only the oldest undelivered effect of each ordering key is ever eligible, so per-key order
-        holds across retries, workers and processes. Leases that expired (a worker died) are
-        reclaimed.
+        Only the oldest undelivered effect of each ordering key is ever eligible as a head, so
+        per-key order holds across retries, workers and processes. A leased head's followers are
+        the next open effects of its key, contiguous: the first one that is not claimable (not due,
+        or in flight under a live lease) ends the chain. Followers count an attempt like the head;
+        the worker delivers a chain in id order. Leases that expired (a worker died) are reclaimed.
+        """
+
+    @abc.abstractmethod
+    async def release_effects(self, effect_ids: Sequence[int], worker: str) -> int:
+        """Give back leases ``worker`` holds without an attempt: the effects are pending again,
+        their attempt count as before the claim (the rest of a chain after a failure).
+
+        Leases held by another worker are left alone; returns how many were released.
         """
 
     @abc.abstractmethod

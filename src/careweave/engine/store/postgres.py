@@ -290,11 +290,18 @@ class PostgresStore(BaseStore):
     # -- delivery queue ---------------------------------------------------------------------------
 
     async def claim_effects(
-        self, destination: str, *, worker: str, limit: int, lease: float, now: dt.datetime
+        self,
+        destination: str,
+        *,
+        worker: str,
+        limit: int,
+        lease: float,
+        now: dt.datetime,
+        chain: int = 1,
     ) -> list[Effect]:
-        """Lease the due heads of each ordering key (see ``postgres_sql.CLAIM`` for why it is safe
-        with many claimers)."""
-        params = {
+        """Lease the due heads of each ordering key and their followers (see ``postgres_sql.CLAIM``
+        for why it is safe with many claimers)."""
+        params: dict[str, Any] = {
             "worker": worker,
             "until": now + dt.timedelta(seconds=lease),
             "destination": destination,
@@ -302,9 +309,27 @@ class PostgresStore(BaseStore):
             "limit": limit,
         }
         async with self._connection() as conn:
-            cur = await conn.execute(q.CLAIM, params)
-            found = await cur.fetchall()
+            if chain <= 1:
+                found = await (await conn.execute(q.CLAIM, params)).fetchall()
+            else:
+                async with conn.transaction():
+                    found = await (await conn.execute(q.CLAIM, params)).fetchall()
+                    keyed = [(r[0], r[4]) for r in found if r[4] is not None]
+                    if keyed:
+                        params["head"] = [head for head, _key in keyed]
+                        params["key"] = [key for _head, key in keyed]
+                        params["count"] = chain - 1
+                        cur = await conn.execute(q.CLAIM_FOLLOWERS, params)
+                        found += await cur.fetchall()
         return sorted((rows.effect_from_row(r, self._codec) for r in found), key=lambda e: e.id)
+
+    async def release_effects(self, effect_ids: Sequence[int], worker: str) -> int:
+        """Back to pending with the claim's attempt taken back, where ``worker`` holds the lease."""
+        if not effect_ids:
+            return 0
+        async with self._connection() as conn:
+            cur = await conn.execute(q.RELEASE, {"ids": list(effect_ids), "worker": worker})
+            return cur.rowcount
 
     async def complete_effects(self, outcomes: Sequence[EffectOutcome]) -> int:
         """Record the attempts and move the effects on, in one statement."""

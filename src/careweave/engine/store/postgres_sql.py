@@ -72,7 +72,7 @@ RETURNING m.id, m.channel, m.dedup_key, m.state
 
 _EFFECT_COLUMNS = rows.EFFECT_SELECT.removeprefix("SELECT ").removesuffix(" FROM effects")
 
-# Why per-key order holds with any number of claimers (READ COMMITTED, one statement):
+# Why per-key order holds with any number of claimers (READ COMMITTED, one statement for the heads):
 # 1. The whole statement reads one snapshot. An effect is a candidate only if no older effect of
 #    its key is open (pending or in flight) in that snapshot, so every older effect of the key had
 #    been committed delivered or dead before the statement began; being claimed does not close an
@@ -83,6 +83,16 @@ _EFFECT_COLUMNS = rows.EFFECT_SELECT.removeprefix("SELECT ").removesuffix(" FROM
 #    delivered) and drops it. Either way a key yields at most its head, to at most one worker.
 # 3. Leases that expired are candidates again; a worker that lost its lease cannot complete (the
 #    locked_by check in COMPLETE), so the reclaimer's delivery is the one recorded.
+# 4. Chains (CLAIM_FOLLOWERS, same transaction, right after the heads): while the head is locked
+#    and open, no other claimer can take any later effect of its key as a head (point 1), so the
+#    followers are this claimer's alone. They are the next open effects of the key after the head,
+#    locked FOR UPDATE in id order and read at their newest version (waiting, not skipping: a
+#    skipped follower would leave a gap), and the chain is their prefix up to the first that is
+#    not claimable (not due, or in flight under a live lease). So a chain is a contiguous run of
+#    the key's open effects from its head. The worker sends them in id order, each once the one
+#    before succeeded; after a failure it releases the rest (RELEASE: pending again, attempt not
+#    counted), which then wait behind the failed head as if never claimed. All of a chain's leases
+#    end together, so after a crash the reclaimer gets the run again from its head, in order.
 # Limits, by design: a requeued dead letter re-opens behind successors that may already be
 # delivered (the dead letter broke the order; the operator's replay accepts that). Ids order the
 # effects of one message and of messages acknowledged one after the other; two ingests in flight
@@ -105,6 +115,45 @@ WHERE id IN (
     FOR UPDATE SKIP LOCKED
 )
 RETURNING {_EFFECT_COLUMNS}
+"""
+
+_CHAINED_COLUMNS = ", ".join(f"e.{c}" for c in _EFFECT_COLUMNS.split(", "))
+
+# The followers of the heads just claimed (point 4 above): per head, its key's next open effects,
+# locked in id order; a running count of the ones that may not be claimed cuts each chain at the
+# first of them.
+CLAIM_FOLLOWERS = f"""
+WITH locked AS (
+    SELECT f.* FROM unnest(%(head)s::bigint[], %(key)s::text[]) AS h(id, ordering_key)
+    CROSS JOIN LATERAL (
+        SELECT e.id, e.ordering_key, e.state, e.next_attempt_at, e.locked_until
+        FROM effects e
+        WHERE e.destination = %(destination)s AND e.ordering_key = h.ordering_key
+          AND e.state IN {OPEN} AND e.id > h.id
+        ORDER BY e.id
+        LIMIT %(count)s
+        FOR UPDATE
+    ) f
+), chained AS (
+    SELECT id, count(*) FILTER (
+        WHERE NOT ((state = 'pending' AND next_attempt_at <= %(now)s)
+                   OR (state = 'in_flight' AND locked_until < %(now)s))
+    ) OVER (PARTITION BY ordering_key ORDER BY id) AS blocked
+    FROM locked
+)
+UPDATE effects e
+SET state = 'in_flight', locked_by = %(worker)s, locked_until = %(until)s,
+    attempts = e.attempts + 1
+FROM chained c
+WHERE e.id = c.id AND c.blocked = 0
+RETURNING {_CHAINED_COLUMNS}
+"""
+
+# Gives back the rest of a chain after a failure: pending again as if never claimed.
+RELEASE = """
+UPDATE effects
+SET state = 'pending', attempts = attempts - 1, locked_by = NULL, locked_until = NULL
+WHERE id = ANY(%(ids)s::bigint[]) AND locked_by = %(worker)s AND state = 'in_flight'
 """
 
 # The lease check and the attempt rows in one statement: attempts are recorded only for the

@@ -375,14 +375,22 @@ class SqliteStore(BaseStore):
     # -- delivery queue ---------------------------------------------------------------------------
 
     async def claim_effects(
-        self, destination: str, *, worker: str, limit: int, lease: float, now: dt.datetime
+        self,
+        destination: str,
+        *,
+        worker: str,
+        limit: int,
+        lease: float,
+        now: dt.datetime,
+        chain: int = 1,
     ) -> list[Effect]:
-        """Lease the due heads of each ordering key (a read: leases live in memory)."""
+        """Lease the due heads of each ordering key and their followers (reads: leases live in
+        memory)."""
         now_ts = epoch(now)
         leases = self._leases
         scan = limit + len(leases)  # leased rows are still pending in the file: look past them
 
-        def job(conn: sqlite3.Connection) -> list[Effect]:
+        def heads_job(conn: sqlite3.Connection) -> list[Effect]:
             found = sqlite_claims.claimable(conn, destination, now_ts, scan)
             return [rows.effect_from_row(r, self._codec) for r in found]
 
@@ -391,23 +399,66 @@ class SqliteStore(BaseStore):
         start = self._epoch
         self._claims_running.append(start)
         try:
-            found = await self._read(job)
+            found = await self._read(heads_job)
+            released = self._released
+            heads = [
+                e for e in found if not leases.held(e.id, now_ts) and released.get(e.id, 0) <= start
+            ][:limit]
+            following = await self._followers(destination, heads, chain - 1)
         finally:
             self._claims_running.remove(start)
         released_since = {k for k, v in self._released.items() if v > start}
         oldest = min(self._claims_running, default=self._epoch)
         self._released = {k: v for k, v in self._released.items() if v > oldest}
         claimed: list[Effect] = []
-        for effect in found:
+        for effect in heads:
             if leases.held(effect.id, now_ts) or effect.id in released_since:
                 continue
-            attempt = leases.take(effect.id, worker, now_ts + lease, effect.attempts)
-            claimed.append(
-                msgspec.structs.replace(effect, state=EffectState.IN_FLIGHT, attempts=attempt)
-            )
-            if len(claimed) == limit:
-                break
-        return claimed
+            group = [effect]
+            for follower in following.get(effect.id, []):
+                # Contiguous only: the first follower that may not be leased ends the chain.
+                if (
+                    follower.state is not EffectState.PENDING
+                    or follower.next_attempt_at > now
+                    or leases.held(follower.id, now_ts)
+                    or follower.id in released_since
+                ):
+                    break
+                group.append(follower)
+            for leased in group:
+                attempt = leases.take(leased.id, worker, now_ts + lease, leased.attempts)
+                claimed.append(
+                    msgspec.structs.replace(leased, state=EffectState.IN_FLIGHT, attempts=attempt)
+                )
+        return sorted(claimed, key=lambda e: e.id)
+
+    async def _followers(
+        self, destination: str, heads: Sequence[Effect], count: int
+    ) -> dict[int, list[Effect]]:
+        """The next ``count`` open effects of each keyed head's key, by head id, in id order."""
+        keyed = [(h.id, self._codec.seal_key(h.ordering_key)) for h in heads if h.ordering_key]
+        if not keyed or count <= 0:
+            return {}
+
+        def job(conn: sqlite3.Connection) -> list[Effect]:
+            found = sqlite_claims.followers(conn, destination, keyed, count)
+            return [rows.effect_from_row(r, self._codec) for r in found]
+
+        head_of = {h.ordering_key: h.id for h in heads if h.ordering_key}
+        by_head: dict[int, list[Effect]] = {}
+        for follower in await self._read(job):
+            assert follower.ordering_key is not None  # found by its key
+            by_head.setdefault(head_of[follower.ordering_key], []).append(follower)
+        return by_head
+
+    async def release_effects(self, effect_ids: Sequence[int], worker: str) -> int:
+        """Drop ``worker``'s leases (nothing was written: the effects are still pending)."""
+        released = 0
+        for effect_id in effect_ids:
+            if self._leases.holder(effect_id) == worker:
+                self._leases.release(effect_id)
+                released += 1
+        return released
 
     async def complete_effects(self, outcomes: Sequence[EffectOutcome]) -> int:
         """Record each attempt and move its effect on; a worker that lost its lease is ignored."""

@@ -8,11 +8,18 @@ each claim cost tens of milliseconds once a backlog formed. So the walk is bound
 ``budget`` pending effects do not hold enough claimable ones, the heads are found key by key
 instead (a skip scan of the open-effects index: one seek per key, however long each queue is).
 Both give the same rows; the walk is the cheaper one when queues are short and keys many.
+
+A chain's followers are read after its head is leased: the next open effects of each head's key,
+a bounded seek per key (``LIMIT`` inside the correlated subquery, however long the queue). Which
+of them may be leased (contiguous, due, not leased) is decided by the caller, which holds the
+leases.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from careweave.engine.store.rows import EFFECT_SELECT
@@ -71,3 +78,27 @@ def claimable(conn: sqlite3.Connection, destination: str, now: float, limit: int
     if len(rows) < limit:
         rows = conn.execute(_HEADS_BY_KEY, args).fetchall()
     return rows
+
+
+_FOLLOWERS = f"""
+WITH h(head, k) AS (
+    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:heads)
+)
+{EFFECT_SELECT.removesuffix(" FROM effects")} FROM h CROSS JOIN effects
+WHERE effects.id IN (
+    SELECT n.id FROM effects n
+    WHERE n.destination = :destination AND n.state IN {OPEN_STATES}
+      AND n.ordering_key = h.k AND n.id > h.head
+    ORDER BY n.id LIMIT :count)
+ORDER BY effects.id
+"""
+
+
+def followers(
+    conn: sqlite3.Connection, destination: str, heads: Sequence[tuple[int, str]], count: int
+) -> list[Any]:
+    """Rows of the next ``count`` open effects after each ``(head id, stored ordering key)``."""
+    if not heads or count <= 0:
+        return []
+    args = {"destination": destination, "heads": json.dumps(list(heads)), "count": count}
+    return conn.execute(_FOLLOWERS, args).fetchall()
