@@ -22,6 +22,7 @@ from careweave.cli import (
     sandbox,
     x12,
 )
+from careweave.cli.common import reset_output_format
 
 app = typer.Typer(
     name="careweave",
@@ -30,6 +31,14 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _each_command() -> None:
+    """careweave: healthcare integration engine."""
+    reset_output_format()  # a command that reads [engine] log_format sets it again
+
+
 app.command()(engine.run)
 app.command()(engine.check)
 app.command()(catalog.catalog)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -25,6 +26,40 @@ T = TypeVar("T")
 
 console = Console()
 err_console = Console(stderr=True)
+
+_output: dict[str, str] = {"format": "console"}
+"""How this command prints its own lines: ``console`` (rich) or ``json`` (one object per line, as
+its log records): set by :func:`use_log_format`, reset for every command by the root callback."""
+
+
+def use_log_format(fmt: str, level: str = "info") -> None:
+    """Print this command's lines, warnings, errors and log records in ``fmt`` (``[engine]
+    log_format``), so that a JSON-logging process prints nothing but JSON."""
+    from careweave.observability.logging import configure_logging
+
+    configure_logging(level, fmt)
+    _output["format"] = fmt
+
+
+def reset_output_format() -> None:
+    """Back to rich console output (each command starts there)."""
+    _output["format"] = "console"
+
+
+def json_output() -> bool:
+    """True when this command prints JSON lines."""
+    return _output["format"] == "json"
+
+
+def say(text: str, *, stderr: bool = False, level: str = "info") -> None:
+    """Print one line of this command's own: plain, or a JSON object in JSON mode."""
+    if json_output():
+        from careweave.observability.logging import print_line
+
+        print_line(text, "json", level=level, stderr=stderr)
+        return
+    print(text, file=sys.stderr if stderr else sys.stdout, flush=True)
+
 
 ConfigOption = typer.Option(
     None, "--config", "-c", help="Settings file (TOML).", envvar="CAREWEAVE_CONFIG"
@@ -59,6 +94,9 @@ def settings_from(path: Path | None, known: Registries | None = None) -> Setting
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print ``error: message`` as one line (whatever its width or brackets) and exit ``code``."""
+    if json_output():
+        say(f"error: {' '.join(message.split())}", stderr=True, level="error")
+        raise typer.Exit(code)
     text = escape(" ".join(message.split()))
     err_console.print(f"[bold red]error:[/] {text}", soft_wrap=True, highlight=False)
     raise typer.Exit(code)

@@ -19,7 +19,15 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from careweave.cli.build import in_settings, settings_dir
-from careweave.cli.common import console, err_console, fail, settings_from
+from careweave.cli.common import (
+    console,
+    err_console,
+    fail,
+    json_output,
+    say,
+    settings_from,
+    use_log_format,
+)
 from careweave.config import MllpSourceConfig, Settings
 from careweave.engine.clock import SystemClock
 from careweave.exceptions import CareweaveError, ConfigError
@@ -47,6 +55,9 @@ def _masterdata(config: Path, settings: Settings) -> MasterData:
 
 
 def _warn(message: str) -> None:
+    if json_output():
+        say(f"warning: {message}", stderr=True, level="warning")
+        return
     err_console.print(f"[yellow]warning:[/] {escape(message)}", soft_wrap=True, highlight=False)
 
 
@@ -75,6 +86,7 @@ def serve(config: Path = ConfigFile) -> None:
     from careweave.sandbox.stack import SandboxStack, plan_simulators
 
     settings = settings_from(config)
+    use_log_format(settings.engine.log_format, settings.engine.log_level)
     try:
         specs = plan_simulators(settings)
         masterdata = _masterdata(config, settings) if any(s.erp for s in specs) else None
@@ -98,12 +110,8 @@ def serve(config: Path = ConfigFile) -> None:
     try:
         stack.start()
         for spec, server in stack.servers:
-            err_console.print(
-                f"{spec.label} on {server.base_url} ({', '.join(spec.users)})",
-                highlight=False,
-                soft_wrap=True,
-            )
-        print("ready", flush=True)
+            say(f"{spec.label} on {server.base_url} ({', '.join(spec.users)})", stderr=True)
+        say("ready")
         stop.wait()
     except CareweaveError as exc:
         fail(str(exc), 1)
@@ -149,6 +157,8 @@ def _deliver(
     policy: ResendPolicy,
 ) -> FeedReport:
     name, host, port = target
+    if json_output():  # no progress bar among JSON lines
+        return asyncio.run(deliver_feed(messages, host, port, connections, None, policy=policy))
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())  # fmt: skip
     with Progress(*columns, console=err_console) as progress:
@@ -192,6 +202,7 @@ def send(
     up (no answer for ``--patience`` seconds).
     """
     settings = settings_from(config)
+    use_log_format(settings.engine.log_format, settings.engine.log_level)
     try:
         targets = mllp_targets(settings, channel)
     except ConfigError as exc:
@@ -200,7 +211,7 @@ def send(
     policy = ResendPolicy(patience=patience, pace=1.0 / rate if rate > 0 else 0.0)
     for target in targets:
         report = _deliver(day.messages, target, connections, policy)
-        typer.echo(f"{target[0]}: {report.summary()}")
+        say(f"{target[0]}: {report.summary()}")
         if not report.complete:
             fail(
                 f"gave up on channel {target[0]} ({target[1]}:{target[2]}) after {patience:g} s "
