@@ -27,8 +27,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import msgspec
-
 from careweave.codecs.hl7v2 import Message, Segment
 from careweave.exceptions import MappingError
 from careweave.mappings import hl7v2_values as v
@@ -38,9 +36,9 @@ from careweave.mappings.hl7v2_context import (
     Context,
     read_context,
     read_patient,
+    visit_context,
     walk,
 )
-from careweave.mappings.hl7v2_coverage import read_coverages
 from careweave.mappings.hl7v2_records import MORE_MAPPERS
 from careweave.model.base import BusinessEvent
 from careweave.model.care import EncounterClass
@@ -72,31 +70,10 @@ from careweave.model.identity import PatientIdentity
 Mapper = Callable[[Message, Context, str], list[BusinessEvent]]
 
 
-def _common(ctx: Context) -> dict[str, object]:
-    return {
-        "patient": ctx.patient,
-        "encounter": ctx.encounter,
-        "source_message_id": ctx.control_id,
-        "occurred_at": ctx.occurred_at,
-    }
-
-
-def _visit_context(msg: Message, ctx: Context) -> Context:
-    pv1 = msg.segment("PV1")
-    if pv1 is None:
-        return ctx
-    ctx = ctx.with_visit(pv1, msg.segment("PID"))
-    coverages = read_coverages(msg)
-    if coverages and ctx.encounter is not None:
-        encounter = msgspec.structs.replace(ctx.encounter, coverages=coverages)
-        ctx = msgspec.structs.replace(ctx, encounter=encounter)
-    return ctx
-
-
 def _adt(msg: Message, ctx: Context, trigger: str) -> list[BusinessEvent]:
-    ctx = _visit_context(msg, ctx)
+    ctx = visit_context(msg, ctx)
     patient, visit = ctx.patient.key(), ctx.visit_key()
-    base = _common(ctx)
+    base = ctx.event_fields()
     pv1 = msg.segment("PV1")
     event: BusinessEvent
     if trigger == "A01":
@@ -212,7 +189,7 @@ def _order(msg: Message, ctx: Context, _trigger: str) -> list[BusinessEvent]:
                 ordering_provider=provider,
                 ordered_at=v.dtm(orc, "9.1"),
                 diagnoses=tuple(c for s in msg.segments("DG1") if (c := v.cwe(s, 3)) is not None),
-                **_common(orc_ctx),  # type: ignore[arg-type]
+                **orc_ctx.event_fields(),  # type: ignore[arg-type]
             )
         )
 
@@ -244,7 +221,7 @@ def _appointment(msg: Message, ctx: Context, trigger: str) -> list[BusinessEvent
     sch = msg.segment("SCH")
     if sch is None:
         raise MappingError(f"SIU^{trigger}: message has no SCH segment")
-    ctx = _visit_context(msg, ctx)
+    ctx = visit_context(msg, ctx)
     placer, filler = v.ei(sch, 1), v.ei(sch, 2)
     appointment_id = placer or filler
     if appointment_id is None:
@@ -273,7 +250,7 @@ def _appointment(msg: Message, ctx: Context, trigger: str) -> list[BusinessEvent
         location=v.pl(ail, 3) if ail else None,
         provider=(v.xcn(aip, 3) if aip else None) or v.xcn(sch, 12),
         **extra,  # type: ignore[arg-type]
-        **_common(ctx),  # type: ignore[arg-type]
+        **ctx.event_fields(),  # type: ignore[arg-type]
     )
     return [event]
 
@@ -303,7 +280,7 @@ def _account(msg: Message, ctx: Context, trigger: str) -> list[BusinessEvent]:
                 account_number=account,
                 diagnoses=tuple(diagnoses),  # type: ignore[arg-type]
                 procedures=tuple(procedures),  # type: ignore[arg-type]
-                **_common(visit),  # type: ignore[arg-type]
+                **visit.event_fields(),  # type: ignore[arg-type]
             )
         )
 

@@ -51,6 +51,15 @@ class Context(msgspec.Struct, frozen=True, kw_only=True):
         """The encounter's key, else None."""
         return self.encounter.key() if self.encounter else None
 
+    def event_fields(self) -> dict[str, object]:
+        """The fields every clinical event made here carries (patient, visit, source, time)."""
+        return {
+            "patient": self.patient,
+            "encounter": self.encounter,
+            "source_message_id": self.control_id,
+            "occurred_at": self.occurred_at,
+        }
+
 
 def read_patient(pid: Segment) -> PatientIdentity:
     """The patient of a PID segment: PID-3 identifiers first, then PID-2 and PID-4 (legacy)."""
@@ -107,6 +116,19 @@ def read_context(msg: Message, pid: Segment | None = None) -> Context:
         event_stamp=stamp or msg.get("MSH-7.1"),
         patient=read_patient(pid),
     )
+
+
+def visit_context(msg: Message, ctx: Context) -> Context:
+    """``ctx`` with the message's (first) visit and the insurance the message carries for it."""
+    pv1 = msg.segment("PV1")
+    if pv1 is None:
+        return ctx
+    ctx = ctx.with_visit(pv1, msg.segment("PID"))
+    coverages = read_coverages(msg)
+    if coverages and ctx.encounter is not None:
+        encounter = msgspec.structs.replace(ctx.encounter, coverages=coverages)
+        ctx = msgspec.structs.replace(ctx, encounter=encounter)
+    return ctx
 
 
 def _visit_group(segments: list[Segment], start: int) -> Iterator[Segment]:

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from careweave.codecs.hl7v2 import Message, Segment
 from careweave.exceptions import MappingError
 from careweave.mappings import hl7v2_values as v
-from careweave.mappings.hl7v2_context import Context, read_patient, walk
+from careweave.mappings.hl7v2_context import Context, read_patient, visit_context, walk
 from careweave.model.base import BusinessEvent
 from careweave.model.clinical import business_key
 from careweave.model.clinical_records import (
@@ -49,15 +49,6 @@ from careweave.model.clinical_records import (
 from careweave.model.identity import PatientIdentity
 
 Mapper = Callable[[Message, Context, str], list[BusinessEvent]]
-
-
-def _common(ctx: Context) -> dict[str, object]:
-    return {
-        "patient": ctx.patient,
-        "encounter": ctx.encounter,
-        "source_message_id": ctx.control_id,
-        "occurred_at": ctx.occurred_at,
-    }
 
 
 def observation(obx: Segment) -> ObservationValue:
@@ -116,7 +107,7 @@ def _results(msg: Message, ctx: Context, trigger: str) -> list[BusinessEvent]:
                 status=v.text(obr, "25"),
                 observed_at=v.dtm(obr, "7.1"),
                 observations=tuple(observations),
-                **_common(obr_ctx),  # type: ignore[arg-type]
+                **obr_ctx.event_fields(),  # type: ignore[arg-type]
             )
         )
 
@@ -145,7 +136,7 @@ def _results(msg: Message, ctx: Context, trigger: str) -> list[BusinessEvent]:
                     f"result-{trigger}", loose_ctx.control_id, "unordered", loose_ctx.event_stamp
                 ),
                 observations=tuple(loose),
-                **_common(loose_ctx),  # type: ignore[arg-type]
+                **loose_ctx.event_fields(),  # type: ignore[arg-type]
             )
         )
     if not events:
@@ -157,7 +148,7 @@ def _document(msg: Message, ctx: Context, trigger: str) -> list[BusinessEvent]:
     txa = msg.segment("TXA")
     if txa is None:
         raise MappingError(f"MDM^{trigger}: message has no TXA segment")
-    ctx = _with_visit(msg, ctx)
+    ctx = visit_context(msg, ctx)
     document_id = v.ei(txa, 12)
     return [
         DocumentNotified(
@@ -169,7 +160,7 @@ def _document(msg: Message, ctx: Context, trigger: str) -> list[BusinessEvent]:
             activity_at=v.dtm(txa, "4.1"),
             completion_status=v.text(txa, "17"),
             trigger=trigger,
-            **_common(ctx),  # type: ignore[arg-type]
+            **ctx.event_fields(),  # type: ignore[arg-type]
         )
     ]
 
@@ -198,7 +189,7 @@ def _immunizations(msg: Message, ctx: Context, _trigger: str) -> list[BusinessEv
                 lot=v.text(seg, "15"),
                 manufacturer=v.cwe(seg, 17),
                 completion_status=v.text(seg, "20"),
-                **_common(seg_ctx),  # type: ignore[arg-type]
+                **seg_ctx.event_fields(),  # type: ignore[arg-type]
             )
         )
     if not events:
@@ -228,7 +219,7 @@ def _pharmacy(msg: Message, ctx: Context, trigger: str) -> list[BusinessEvent]:
                     amount=v.number(seg, "3"),
                     units=v.text(seg, "5.1"),
                     ordering_provider=v.xcn(orc, 12) if orc is not None else None,
-                    **_common(seg_ctx),  # type: ignore[arg-type]
+                    **seg_ctx.event_fields(),  # type: ignore[arg-type]
                 )
             )
         elif seg.id == "RXD":
@@ -250,7 +241,7 @@ def _pharmacy(msg: Message, ctx: Context, trigger: str) -> list[BusinessEvent]:
                     dispensed_at=dispensed,
                     amount=v.number(seg, "4"),
                     units=v.text(seg, "5.1"),
-                    **_common(seg_ctx),  # type: ignore[arg-type]
+                    **seg_ctx.event_fields(),  # type: ignore[arg-type]
                 )
             )
     if not events:
@@ -260,7 +251,7 @@ def _pharmacy(msg: Message, ctx: Context, trigger: str) -> list[BusinessEvent]:
 
 def _referral(msg: Message, ctx: Context, trigger: str) -> list[BusinessEvent]:
     rf1 = msg.segment("RF1")
-    ctx = _with_visit(msg, ctx)
+    ctx = visit_context(msg, ctx)
     referral = v.ei(rf1, 6) if rf1 is not None else None
     return [
         ReferralReceived(
@@ -272,7 +263,7 @@ def _referral(msg: Message, ctx: Context, trigger: str) -> list[BusinessEvent]:
             referral_type=v.cwe(rf1, 3) if rf1 is not None else None,
             reason=v.cwe(rf1, 10) if rf1 is not None else None,
             trigger=trigger,
-            **_common(ctx),  # type: ignore[arg-type]
+            **ctx.event_fields(),  # type: ignore[arg-type]
         )
     ]
 
@@ -300,17 +291,12 @@ def _problems(msg: Message, ctx: Context, _trigger: str) -> list[BusinessEvent]:
                 problem=problem,
                 problem_instance=instance,
                 onset_at=v.dtm(seg, "16.1"),
-                **_common(seg_ctx),  # type: ignore[arg-type]
+                **seg_ctx.event_fields(),  # type: ignore[arg-type]
             )
         )
     if not events:
         raise MappingError("PPR: message has no PRB segment")
     return events
-
-
-def _with_visit(msg: Message, ctx: Context) -> Context:
-    pv1 = msg.segment("PV1")
-    return ctx.with_visit(pv1, msg.segment("PID")) if pv1 is not None else ctx
 
 
 _TRACKING: dict[str, TrackingKind] = {
@@ -326,8 +312,8 @@ _TRACKING: dict[str, TrackingKind] = {
 
 
 def _adt_more(msg: Message, ctx: Context, trigger: str) -> list[BusinessEvent]:
-    ctx = _with_visit(msg, ctx)
-    base = _common(ctx)
+    ctx = visit_context(msg, ctx)
+    base = ctx.event_fields()
     patient, visit = ctx.patient.key(), ctx.visit_key()
     key = business_key(f"adt-{trigger}", patient, visit, ctx.event_stamp)
     mrg = msg.segment("MRG")
