@@ -15,42 +15,23 @@ from collections import Counter
 from pathlib import Path
 
 from careweave.app import build_application
-from careweave.codecs.hl7v2 import parse_message
 from careweave.config import parse_settings
 from careweave.engine.store.base import BaseStore
 from careweave.erp.item_miss import fix_item_miss
-from careweave.flows.services import FlowServices
-from careweave.mappings.hl7v2_clinical import map_message
-from careweave.model.charges import ChargeCaptured
 from careweave.model.erp import INVENTORY_TRANSACTION, JOURNAL
 from careweave.model.rcm import CHARGE_CONTENT_TYPE
 from careweave.model.records import CaseState, Effect, EffectState, MessageState
-from careweave.model.supplies import SupplyUsed
-from careweave.sandbox.ehr import EhrScenarioConfig, generate_scenario
-from careweave.sandbox.erp_books import SINCE, build_books, erp_item_number
-from careweave.sandbox.revenue_masters import billing_references
+from careweave.sandbox.erp_books import SINCE, erp_item_number
+from tests.integration.app.fan_out import FAN_OUT_CHANNEL, unknown_implant_case
 
-SETTINGS = """
+SETTINGS = (
+    """
 [engine]
 data_dir = "{data_dir}"
 log_level = "error"
-
-[[channels]]
-name = "ehr"
-mapping = "hl7v2-clinical"
-flows = ["patient-to-billing", "supply-to-replenish", "cost-allocation"]
-source = {{ type = "mllp", port = 0 }}
-
-[[channels.destinations]]
-name = "revenue-cycle"
-payload = "none"
-connector = {{ type = "null" }}
-
-[[channels.destinations]]
-name = "erp"
-payload = "none"
-connector = {{ type = "null" }}
 """
+    + FAN_OUT_CHANNEL
+)
 
 
 async def _settle(store: BaseStore) -> None:
@@ -66,33 +47,9 @@ async def _settle(store: BaseStore) -> None:
 async def test_an_unknown_implant_parks_its_supply_branch_while_its_charges_go_to_billing(
     tmp_path: Path,
 ) -> None:
-    scenario = generate_scenario(
-        EhrScenarioConfig(seed=4, days=1, encounters_per_day=40, item_mismatch_rate=0.3)
-    )
-    missing = scenario.catalog.missing_from_erp
-    # A DFT that charges a procedure and uses a supply whose code the crosswalk lacks.
-    target = None
-    for message in scenario.well_formed():
-        events = map_message(parse_message(message.raw))
-        supplies = [e for e in events if isinstance(e, SupplyUsed)]
-        charges = [e for e in events if isinstance(e, ChargeCaptured)]
-        unknown_codes = {s.item.code for s in supplies if s.item.code in missing}
-        if charges and len(unknown_codes) == 1:
-            target = (message, charges, next(s for s in supplies if s.item.code in missing))
-            break
-    assert target is not None, "the scenario must charge a procedure with an unknown implant"
-    message, charges, unknown = target
-
-    books = build_books(scenario, crosswalk_missing=missing)
-    services = FlowServices(
-        crosswalk=books.crosswalk,
-        locations=books.locations,
-        opening_stock=books.opening,
-        cost_centers=books.cost_centers,
-        physicians=books.physicians,
-        standard_costs=books.standard_costs,
-        billing=billing_references(scenario),
-    )
+    fanout = unknown_implant_case()
+    charges, unknown, books = fanout.charges, fanout.unknown, fanout.books
+    services = fanout.services
     settings = parse_settings(SETTINGS.format(data_dir=tmp_path))
     application = build_application(
         settings, settings_dir=tmp_path, env={}, services=services, middleware=[]
@@ -100,7 +57,7 @@ async def test_an_unknown_implant_parks_its_supply_branch_while_its_charges_go_t
     async with application:
         await application.start(listen=False)
         engine, store = application.engine, application.store
-        result, _ack = await engine.receive_hl7("ehr", message.raw)
+        result, _ack = await engine.receive_hl7("ehr", fanout.raw)
         await _settle(store)
 
         parked = await store.get_message(result.message_id)

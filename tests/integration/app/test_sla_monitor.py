@@ -12,21 +12,14 @@ import json
 from pathlib import Path
 
 from careweave.app import build_application
-from careweave.codecs.hl7v2 import parse_message
 from careweave.config import parse_settings
 from careweave.engine.clock import ManualClock
-from careweave.flows.services import FlowServices
-from careweave.mappings.hl7v2_clinical import map_message
-from careweave.model.charges import ChargeCaptured
 from careweave.model.rcm import CHARGE_CONTENT_TYPE
 from careweave.model.records import CaseState
-from careweave.model.supplies import SupplyUsed
-from careweave.sandbox.ehr import EhrScenarioConfig, generate_scenario
-from careweave.sandbox.erp_books import build_books
-from careweave.sandbox.revenue_masters import billing_references
 from careweave.testing import RecordingHttpServer
+from tests.integration.app.fan_out import FAN_OUT_CHANNEL, unknown_implant_case
 
-SETTINGS = """
+SETTINGS_HEAD = """
 [engine]
 data_dir = "{data_dir}"
 log_level = "error"
@@ -35,22 +28,8 @@ log_level = "error"
 poll_interval = 0.05
 webhook = {{ url = "{hook}/hooks", secret_env = "HOOK_SECRET" }}
 
-[[channels]]
-name = "ehr"
-mapping = "hl7v2-clinical"
-flows = ["patient-to-billing", "supply-to-replenish", "cost-allocation"]
-source = {{ type = "mllp", port = 0 }}
-
-[[channels.destinations]]
-name = "revenue-cycle"
-payload = "none"
-connector = {{ type = "null" }}
-
-[[channels.destinations]]
-name = "erp"
-payload = "none"
-connector = {{ type = "null" }}
-
+"""
+SLA_LEVELS = """
 [[sla]]
 name = "charges-to-billing"
 measure = "oldest_pending_seconds"
@@ -66,35 +45,14 @@ reason = "ITEM_NOT_IN_CROSSWALK"
 threshold = 0
 team = "supply-chain"
 """
+SETTINGS = SETTINGS_HEAD + FAN_OUT_CHANNEL + SLA_LEVELS
 
 
 async def test_a_late_queue_and_an_unmapped_implant_breach_once_and_recover_once(
     tmp_path: Path,
 ) -> None:
-    scenario = generate_scenario(
-        EhrScenarioConfig(seed=4, days=1, encounters_per_day=40, item_mismatch_rate=0.3)
-    )
-    missing = scenario.catalog.missing_from_erp
-    target = None
-    for generated in scenario.well_formed():
-        events = map_message(parse_message(generated.raw))
-        charges = [e for e in events if isinstance(e, ChargeCaptured)]
-        codes = {e.item.code for e in events if isinstance(e, SupplyUsed)} & missing
-        if charges and len(codes) == 1:
-            target = (generated.raw, charges)
-            break
-    assert target is not None
-    raw, charges = target
-    books = build_books(scenario, crosswalk_missing=missing)
-    services = FlowServices(
-        crosswalk=books.crosswalk,
-        locations=books.locations,
-        opening_stock=books.opening,
-        cost_centers=books.cost_centers,
-        physicians=books.physicians,
-        standard_costs=books.standard_costs,
-        billing=billing_references(scenario),
-    )
+    case = unknown_implant_case()
+    raw, charges, services = case.raw, case.charges, case.services
     clock = ManualClock()
     with RecordingHttpServer() as hook:
         settings = parse_settings(SETTINGS.format(data_dir=tmp_path, hook=hook.url))
