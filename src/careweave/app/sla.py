@@ -140,6 +140,9 @@ class SlaMonitor:
         """The level's measure now, with its business impact."""
         if level.measure == "open_cases":
             return await self._open_cases(level)
+        quick = await self._quick(level, now)
+        if quick is not None and quick.value <= level.threshold:
+            return quick  # within the level: no need to read and value the whole queue
         effects = [
             e
             for state in (EffectState.PENDING, EffectState.IN_FLIGHT)
@@ -165,6 +168,32 @@ class SlaMonitor:
         impact = f"{what} {where}, the oldest for {_age(age)}" if effects else f"nothing {where}"
         value = age if level.measure == "oldest_pending_seconds" else float(len(effects))
         return Reading(value=value, impact=impact)
+
+    async def _quick(self, level: SlaConfig, now: dt.datetime) -> Reading | None:
+        """The measure from the queue's head or count alone (None when a filter needs the rest):
+        what every turn pays while the level holds."""
+        if level.content_type:
+            return None
+        where = f"waiting for {level.destination}"
+        if level.measure == "queue_depth":
+            depth = (await self.store.queue_depths()).get(level.destination)
+            if depth is None:
+                return None  # a backend without the per-destination count
+            return Reading(
+                float(depth), f"{depth} effect(s) {where}" if depth else f"nothing {where}"
+            )
+        heads = [
+            e
+            for state in (EffectState.PENDING, EffectState.IN_FLIGHT)
+            for e in await self.store.list_effects(
+                destination=level.destination, state=state, limit=1
+            )
+        ]
+        oldest = min((e.created_at for e in heads), default=None)
+        if oldest is None:
+            return Reading(0.0, f"nothing {where}")
+        age = (now - oldest).total_seconds()
+        return Reading(age, f"effects {where}, the oldest for {_age(age)}")
 
     async def _open_cases(self, level: SlaConfig) -> Reading:
         cases = [

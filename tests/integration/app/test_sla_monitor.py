@@ -44,6 +44,13 @@ measure = "open_cases"
 reason = "ITEM_NOT_IN_CROSSWALK"
 threshold = 0
 team = "supply-chain"
+
+[[sla]]
+name = "erp-queue"
+measure = "queue_depth"
+destination = "erp"
+threshold = 1
+team = "finance"
 """
 SETTINGS = SETTINGS_HEAD + FAN_OUT_CHANNEL + SLA_LEVELS
 
@@ -70,7 +77,14 @@ async def test_a_late_queue_and_an_unmapped_implant_breach_once_and_recover_once
             await application.open()  # workers not started: the charges wait
             engine, store, monitor = application.engine, application.store, application.sla
             await engine.receive_hl7("ehr", raw)
-            assert await monitor.run_once() == [("implants-mapped", "breached")]
+            assert await monitor.run_once() == [
+                ("implants-mapped", "breached"),
+                ("erp-queue", "breached"),
+            ]
+            [erp] = await store.list_cases(case_key="sla:erp-queue")
+            assert (
+                " waiting for erp, the oldest for " in erp.summary
+            )  # valued in full once breached
             clock.advance(1200)  # the charges now wait 20 min, over the 15 allowed
             assert await monitor.run_once() == [("charges-to-billing", "breached")]
             assert await monitor.run_once() == []  # still breached: nothing opened twice
@@ -88,6 +102,7 @@ async def test_a_late_queue_and_an_unmapped_implant_breach_once_and_recover_once
             opened = [n for n in notices if n["case_key"].startswith("sla:")]
             assert sorted((n["case_key"], n["kind"]) for n in opened) == [
                 ("sla:charges-to-billing", "opened"),
+                ("sla:erp-queue", "opened"),
                 ("sla:implants-mapped", "opened"),
             ]
             assert all("waiting for" in n["summary"] or "hold" in n["summary"] for n in opened)
@@ -100,7 +115,10 @@ async def test_a_late_queue_and_an_unmapped_implant_breach_once_and_recover_once
                 if not counts.get("effects.pending") and not counts.get("effects.in_flight"):
                     break
                 await asyncio.sleep(0.05)
-            assert await monitor.run_once() == [("charges-to-billing", "recovered")]
+            assert await monitor.run_once() == [
+                ("charges-to-billing", "recovered"),
+                ("erp-queue", "recovered"),
+            ]
             resolved = await store.get_case(late.id)
             assert resolved.state is CaseState.RESOLVED
             assert (resolved.resolution or "").startswith("recovered: nothing waiting for")
@@ -111,6 +129,7 @@ async def test_a_late_queue_and_an_unmapped_implant_breach_once_and_recover_once
                 for n in (json.loads(r.body) for r in hook.requests[before:])
                 if n["case_key"].startswith("sla:")
             ]
-            assert [(n["case_key"], n["kind"]) for n in told] == [
-                ("sla:charges-to-billing", "resolved")
+            assert sorted((n["case_key"], n["kind"]) for n in told) == [
+                ("sla:charges-to-billing", "resolved"),
+                ("sla:erp-queue", "resolved"),
             ]
