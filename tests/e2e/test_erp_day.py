@@ -113,6 +113,15 @@ async def test_an_erp_day_with_a_crosswalk_fix_and_a_close_from_the_cli(
             assert all(n == 1 for ref, n in references.items() if ref != "opening")
             assert sum(1 for t in state.transactions() if t.reference in parked) == uses
             assert "jdoe" in (tmp_path / "masterdata" / "crosswalk.csv").read_text()
+            # The running engine picks the fix up from the file (its watcher logs the reload: wait
+            # for it, so that its log line does not land in the next command's captured output).
+            for _ in range(200):
+                crosswalk = application.masterdata.crosswalk if application.masterdata else None
+                if crosswalk is not None and any(e.code == code for e in crosswalk.entries()):
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("the running engine did not reload the crosswalk")
             # The CLI's engine moved stock in the shared store: careweave's positions are the ERP's.
             positions = await stored_positions(store)
             assert positions and all(
